@@ -1,0 +1,7 @@
+"""`python -m minikube_py`: see `cli.py`."""
+
+import sys
+
+from minikube_py.cli import main
+
+sys.exit(main())

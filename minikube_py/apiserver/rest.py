@@ -1,0 +1,491 @@
+"""Generic REST storage: the verbs every resource shares, on top of the store.
+
+This is the one admission path: the HTTP handlers and the in-process `LocalClient` both call it,
+so defaults, validation and metadata rules are the same whoever writes. Resource differences come
+only from the registry entry and the per-kind defaulting/validation tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from minikube_py import schema
+from minikube_py.apiserver import defaults, specs, validation
+from minikube_py.apiserver.errors import (
+    ApiError,
+    already_exists,
+    bad_request,
+    conflict,
+    invalid,
+    not_found,
+)
+from minikube_py.apiserver.selectors import FieldSelector, LabelSelector
+from minikube_py.resources import Obj, Registry, Resource
+from minikube_py.store import (
+    ConflictError,
+    Entry,
+    ExpiredError,
+    KeyExistsError,
+    KeyNotFoundError,
+    Store,
+)
+
+NAMESPACES_KEY_PREFIX = "/core/namespaces/"
+# Characters Kubernetes uses for generateName suffixes (no vowels, no look-alikes).
+_NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# Kinds whose metadata.generation tracks spec changes (their strategies set it on create).
+_GENERATION_KINDS = frozenset(
+    {
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "CustomResourceDefinition",
+        "PodTemplate",
+    }
+)
+# Resources whose DELETE answers with the object rather than a Status (as real Kubernetes).
+_RETURNS_DELETED_OBJECT = frozenset({("", "pods"), ("", "namespaces")})
+FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+
+
+def now_rfc3339() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass(slots=True)
+class WriteOptions:
+    """Query options shared by create, update and patch."""
+
+    dry_run: bool = False
+    field_validation: str = "Strict"
+    field_manager: str = ""
+
+
+@dataclass(slots=True)
+class DeleteOptions:
+    grace_period_seconds: int | None = None
+    propagation_policy: str | None = None  # Orphan | Background | Foreground
+    precondition_uid: str | None = None
+    precondition_resource_version: str | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def from_body(cls, body: Obj, query_dry_run: bool) -> DeleteOptions:
+        preconditions = body.get("preconditions") or {}
+        policy = body.get("propagationPolicy")
+        if policy is None and body.get("orphanDependents") is not None:
+            policy = "Orphan" if body["orphanDependents"] else "Background"
+        if policy not in (None, "Orphan", "Background", "Foreground"):
+            raise ApiError(
+                "Invalid",
+                f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: '
+                f'"{policy}": supported values: "Foreground", "Background", "Orphan", "nil"',
+            )
+        grace = body.get("gracePeriodSeconds")
+        if grace is not None and not isinstance(grace, int):
+            raise bad_request("gracePeriodSeconds must be an integer")
+        return cls(
+            grace_period_seconds=grace,
+            propagation_policy=policy,
+            precondition_uid=preconditions.get("uid"),
+            precondition_resource_version=preconditions.get("resourceVersion"),
+            dry_run=query_dry_run or "All" in (body.get("dryRun") or []),
+        )
+
+
+@dataclass(slots=True)
+class WriteResult:
+    obj: Obj
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+@dataclass(slots=True)
+class DeleteResult:
+    obj: Obj
+    removed: bool  # False: the object stays with a deletionTimestamp (finalizers, grace)
+
+    def response(self, resource: Resource) -> Obj:
+        """What DELETE answers: the object, or a success Status for most removed objects."""
+        if not self.removed or (resource.group, resource.plural) in _RETURNS_DELETED_OBJECT:
+            return self.obj
+        meta = self.obj["metadata"]
+        details: Obj = {"name": meta["name"]}
+        if resource.group:
+            details["group"] = resource.group
+        details["kind"] = resource.plural
+        details["uid"] = meta.get("uid", "")
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+
+
+@dataclass(slots=True)
+class ListPage:
+    entries: list[Entry]
+    revision: int
+    continue_token: str | None
+    remaining: int | None
+
+
+class RestStorage:
+    """create / get / list / watch / update / delete for every registered resource."""
+
+    def __init__(self, store: Store, registry: Registry) -> None:
+        self.store = store
+        self.registry = registry
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get(self, resource: Resource, namespace: str | None, name: str) -> Entry:
+        entry = self.store.get(resource.key(namespace, name))
+        if entry is None:
+            raise not_found(resource.plural, resource.group, name)
+        return entry
+
+    def list(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        *,
+        label_selector: LabelSelector | None = None,
+        field_selector: FieldSelector | None = None,
+        limit: int = 0,
+        continue_token: str | None = None,
+        revision: int | None = None,
+    ) -> ListPage:
+        """One page of matching objects, filling `limit` past non-matching ones as K8s does."""
+        prefix = resource.key_prefix(namespace if resource.namespaced else None)
+        matches: list[Entry] = []
+        token = continue_token
+        try:
+            while True:
+                want = limit - len(matches) if limit else 0
+                page = self.store.list(prefix, limit=want, continue_token=token, revision=revision)
+                revision = page.revision
+                matches.extend(e for e in page.entries if _selected(e, label_selector, field_selector))
+                token = page.continue_token
+                if token is None or (limit and len(matches) >= limit):
+                    break
+        except ExpiredError as exc:
+            raise ApiError(
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result. "
+                "You can start a new list without the continue parameter, or use the continue "
+                "token in this response to retrieve the remainder of the results. Continuing "
+                "with the provided token results in an inconsistent list - objects that were "
+                "created, modified, or deleted between the time the first chunk was returned "
+                "and now may show up in the list.",
+            ) from exc
+        filtered = label_selector is not None or field_selector is not None
+        remaining = None if filtered or token is None else page.remaining
+        return ListPage(matches, revision or self.store.revision, token, remaining)
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    async def create(
+        self, resource: Resource, namespace: str | None, body: Obj, options: WriteOptions
+    ) -> WriteResult:
+        obj = self._decode_body(resource, namespace, body)
+        warnings = self._check_unknown_fields(resource, obj, options.field_validation)
+        meta = obj["metadata"]
+        if resource.namespaced:
+            self._require_active_namespace(meta["namespace"])
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + "".join(
+                secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5)
+            )
+        self._stamp_new_metadata(resource, obj)
+        if resource.has_status:
+            obj["status"] = {}
+        defaults.apply_defaults(resource.group, resource.kind, obj)
+        self._validate(resource, obj, None)
+        if options.dry_run:
+            if self.store.get(resource.key(meta.get("namespace"), meta["name"])) is not None:
+                raise already_exists(resource.plural, resource.group, meta["name"])
+            return WriteResult(obj, warnings, created=True)
+        try:
+            entry = await self.store.create(resource.key(meta.get("namespace"), meta["name"]), obj)
+        except KeyExistsError:
+            raise already_exists(resource.plural, resource.group, meta["name"]) from None
+        return WriteResult(entry.value, warnings, created=True)
+
+    async def update(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        options: WriteOptions,
+        *,
+        subresource: str | None = None,
+    ) -> WriteResult:
+        """PUT of the object or of its status subresource, with optimistic concurrency."""
+        obj = self._decode_body(resource, namespace, body)
+        if obj["metadata"].get("name") != name:
+            raise bad_request("the name of the object does not match the name on the URL")
+        warnings = self._check_unknown_fields(resource, obj, options.field_validation)
+        old = self.get(resource, namespace, name)
+        expected = obj["metadata"].get("resourceVersion")
+        if expected and expected != old.value["metadata"]["resourceVersion"]:
+            raise conflict(resource.plural, resource.group, name)
+        new = self._merge_for_update(resource, obj, old.value, subresource)
+        return await self._write_update(resource, new, old, options, warnings)
+
+    async def write_object(self, resource: Resource, new: Obj, old: Entry) -> Obj:
+        """Store a server-side change (finalizers, graceful deletion) with a revision check."""
+        result = await self._write_update(resource, new, old, WriteOptions(), [])
+        return result.obj
+
+    async def delete(
+        self, resource: Resource, namespace: str | None, name: str, options: DeleteOptions
+    ) -> DeleteResult:
+        entry = self.get(resource, namespace, name)
+        obj = entry.value
+        meta = obj["metadata"]
+        self._check_delete_preconditions(resource, meta, options)
+        finalizers = list(meta.get("finalizers") or [])
+        finalizers += _propagation_finalizers(options.propagation_policy, finalizers)
+        if resource.group == "" and resource.plural == "namespaces":
+            return await self._delete_namespace(resource, entry, options)
+        grace = self._grace_period(resource, obj, options)
+        if not finalizers and not grace:
+            if options.dry_run:
+                return DeleteResult(obj, removed=True)
+            return DeleteResult(await self._remove(resource, entry), removed=True)
+        if meta.get("deletionTimestamp"):
+            return DeleteResult(obj, removed=False)
+        new = copy.deepcopy(obj)
+        new["metadata"]["deletionTimestamp"] = now_rfc3339()
+        new["metadata"]["deletionGracePeriodSeconds"] = grace
+        if finalizers:
+            new["metadata"]["finalizers"] = finalizers
+        if options.dry_run:
+            return DeleteResult(new, removed=False)
+        return DeleteResult(await self._store_update(resource, new, entry), removed=False)
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _decode_body(self, resource: Resource, namespace: str | None, body: Obj) -> Obj:
+        """Check kind/apiVersion/namespace against the endpoint and return a private copy."""
+        if not isinstance(body, dict):
+            raise bad_request("the request body must be a JSON or YAML object")
+        api_version = body.get("apiVersion", resource.api_version)
+        kind = body.get("kind", resource.kind)
+        if kind != resource.kind or api_version != resource.api_version:
+            raise bad_request(
+                f"the {'kind' if kind != resource.kind else 'API version'} in the data "
+                f"({kind if kind != resource.kind else api_version}) does not match the expected "
+                f"{'kind' if kind != resource.kind else 'API version'} "
+                f"({resource.kind if kind != resource.kind else resource.api_version})"
+            )
+        obj = copy.deepcopy(body)
+        obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
+        meta = obj.get("metadata")
+        if meta is None:
+            meta = obj["metadata"] = {}
+        elif not isinstance(meta, dict):
+            raise bad_request("metadata must be an object")
+        if resource.namespaced:
+            body_namespace = meta.get("namespace")
+            if body_namespace and namespace and body_namespace != namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
+                )
+            meta["namespace"] = namespace or body_namespace or "default"
+        else:
+            meta.pop("namespace", None)
+        return obj
+
+    def _check_unknown_fields(self, resource: Resource, obj: Obj, mode: str) -> list[str]:
+        if mode == "Ignore":
+            return []
+        unknown = schema.unknown_fields(resource.api_version, resource.kind, obj)
+        if not unknown:
+            return []
+        messages = [f'unknown field "{path}"' for path in unknown]
+        if mode == "Strict":
+            raise bad_request(
+                f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+                f"{resource.kind}: strict decoding error: " + ", ".join(messages)
+            )
+        return messages
+
+    def _require_active_namespace(self, namespace: str) -> None:
+        entry = self.store.get(NAMESPACES_KEY_PREFIX + namespace)
+        if entry is None:
+            raise not_found("namespaces", "", namespace)
+        if entry.value["metadata"].get("deletionTimestamp"):
+            raise ApiError(
+                "Forbidden",
+                f"unable to create new content in namespace {namespace} because it is being "
+                "terminated",
+                name=namespace,
+                kind="namespaces",
+            )
+
+    def _stamp_new_metadata(self, resource: Resource, obj: Obj) -> None:
+        meta = obj["metadata"]
+        for server_field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
+            meta.pop(server_field, None)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = now_rfc3339()
+        if resource.kind in _GENERATION_KINDS:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+
+    def _validate(self, resource: Resource, obj: Obj, old: Obj | None) -> None:
+        causes = validation.validate_object_meta(
+            obj, group=resource.group, kind=resource.kind, namespaced=resource.namespaced
+        )
+        if old is not None:
+            causes += validation.validate_object_meta_update(obj, old)
+        causes += specs.validate_spec(resource.group, resource.kind, obj, old)
+        if causes:
+            name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
+            raise invalid(resource.kind, resource.group, name, causes)
+
+    def _merge_for_update(
+        self, resource: Resource, obj: Obj, old: Obj, subresource: str | None
+    ) -> Obj:
+        """The stored object after a PUT: server-owned metadata and the other half kept."""
+        if subresource == "status":
+            new = copy.deepcopy(old)
+            new["status"] = obj.get("status", {})
+            return new
+        meta, old_meta = obj["metadata"], old["metadata"]
+        for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+            if kept in old_meta and kept not in meta:
+                meta[kept] = old_meta[kept]
+        if resource.has_status:
+            if "status" in old:
+                obj["status"] = old["status"]
+            else:
+                obj.pop("status", None)
+        return obj
+
+    async def _write_update(
+        self, resource: Resource, new: Obj, old: Entry, options: WriteOptions, warnings: list[str]
+    ) -> WriteResult:
+        defaults.apply_defaults(resource.group, resource.kind, new)
+        self._bump_generation(resource, new, old.value)
+        self._validate(resource, new, old.value)
+        new["metadata"]["resourceVersion"] = old.value["metadata"]["resourceVersion"]
+        if new == old.value or options.dry_run:
+            # Real Kubernetes skips no-op writes: the resourceVersion stays, no watch event.
+            return WriteResult(new if options.dry_run else old.value, warnings)
+        meta = new["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            return WriteResult(await self._remove(resource, old), warnings)
+        return WriteResult(await self._store_update(resource, new, old), warnings)
+
+    def _bump_generation(self, resource: Resource, new: Obj, old: Obj) -> None:
+        if resource.kind not in _GENERATION_KINDS:
+            return
+        generation = old["metadata"].get("generation", 1)
+        if _spec_part(new) != _spec_part(old):
+            generation += 1
+        new["metadata"]["generation"] = generation
+
+    async def _store_update(self, resource: Resource, new: Obj, old: Entry) -> Obj:
+        try:
+            entry = await self.store.update(old.key, new, expected_revision=old.revision)
+        except ConflictError:
+            raise conflict(resource.plural, resource.group, new["metadata"]["name"]) from None
+        except KeyNotFoundError:
+            raise not_found(resource.plural, resource.group, new["metadata"]["name"]) from None
+        return entry.value
+
+    async def _remove(self, resource: Resource, entry: Entry) -> Obj:
+        try:
+            deleted = await self.store.delete(entry.key, expected_revision=entry.revision)
+        except ConflictError:
+            raise conflict(resource.plural, resource.group, _name(entry)) from None
+        except KeyNotFoundError:
+            raise not_found(resource.plural, resource.group, _name(entry)) from None
+        return deleted.value
+
+    def _check_delete_preconditions(
+        self, resource: Resource, meta: Obj, options: DeleteOptions
+    ) -> None:
+        checks = (
+            ("UID", options.precondition_uid, meta.get("uid")),
+            ("ResourceVersion", options.precondition_resource_version, meta["resourceVersion"]),
+        )
+        for label, wanted, actual in checks:
+            if wanted and wanted != actual:
+                raise ApiError(
+                    "Conflict",
+                    f"Operation cannot be fulfilled on {resource.group_resource} "
+                    f'"{meta["name"]}": Precondition failed: {label} in precondition: {wanted}, '
+                    f"{label} in object meta: {actual}",
+                    name=meta["name"],
+                    group=resource.group or None,
+                    kind=resource.plural,
+                )
+
+    def _grace_period(self, resource: Resource, obj: Obj, options: DeleteOptions) -> int:
+        """Only pods on a node wait for their kubelet; everything else goes at once."""
+        if resource.group != "" or resource.plural != "pods":
+            return 0
+        spec, status = obj.get("spec", {}), obj.get("status", {})
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return 0
+        if options.grace_period_seconds is not None:
+            return max(options.grace_period_seconds, 0)
+        return int(spec.get("terminationGracePeriodSeconds", 30))
+
+    async def _delete_namespace(
+        self, resource: Resource, entry: Entry, options: DeleteOptions
+    ) -> DeleteResult:
+        """Namespaces turn Terminating; the namespace controller empties and then removes them."""
+        obj = entry.value
+        if obj["metadata"].get("deletionTimestamp"):
+            return DeleteResult(obj, removed=False)
+        new = copy.deepcopy(obj)
+        new["metadata"]["deletionTimestamp"] = now_rfc3339()
+        new["metadata"]["deletionGracePeriodSeconds"] = 0
+        new.setdefault("status", {})["phase"] = "Terminating"
+        if options.dry_run:
+            return DeleteResult(new, removed=False)
+        return DeleteResult(await self._store_update(resource, new, entry), removed=False)
+
+
+def _propagation_finalizers(policy: str | None, present: list[str]) -> list[str]:
+    wanted = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}.get(policy or "")
+    return [wanted] if wanted and wanted not in present else []
+
+
+def _spec_part(obj: Obj) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+
+def _name(entry: Entry) -> str:
+    return str(entry.value["metadata"]["name"])
+
+
+def _selected(
+    entry: Entry, labels: LabelSelector | None, fields: FieldSelector | None
+) -> bool:
+    if labels is not None and not labels.matches(entry.value["metadata"].get("labels")):
+        return False
+    return fields is None or fields.matches(entry.value)

@@ -1,0 +1,202 @@
+"""Subresources served by the generic API: status, scale, binding and eviction."""
+
+from __future__ import annotations
+
+import copy
+
+from aiohttp import web
+
+from minikube_py.apiserver.errors import ApiError, Cause, bad_request, conflict, invalid
+from minikube_py.apiserver.request import (
+    ResourcePath,
+    dry_run,
+    json_response,
+    method_not_allowed,
+    read_body,
+    write_options,
+)
+from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions
+from minikube_py.resources import Obj, Resource
+
+
+async def handle(rest: RestStorage, request: web.Request, path: ResourcePath) -> web.Response:
+    assert path.name is not None and path.subresource is not None
+    handler = _HANDLERS.get((path.subresource, request.method))
+    if handler is None:
+        raise method_not_allowed()
+    obj = await handler(rest, request, path, write_options(request))
+    status = 201 if request.method == "POST" else 200
+    return json_response(obj, status)
+
+
+async def _get_status(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    return rest.get(path.resource, path.namespace, _name(path)).value
+
+
+async def _put_status(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    body = await read_body(request)
+    result = await rest.update(
+        path.resource, path.namespace, _name(path), body, options, subresource="status"
+    )
+    return result.obj
+
+
+# ---- scale -----------------------------------------------------------------------------------
+
+
+def format_label_selector(selector: Obj | None) -> str:
+    """A LabelSelector as the string form Scale's status.selector uses (`app=web,tier in (a)`)."""
+    if not selector:
+        return ""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], sorted(expr.get("values") or [])
+        parts.append(
+            {
+                "In": f"{key} in ({','.join(values)})",
+                "NotIn": f"{key} notin ({','.join(values)})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }[op]
+        )
+    return ",".join(parts)
+
+
+def to_scale(obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    selector = obj.get("spec", {}).get("selector")
+    # ReplicationControllers select with a plain map, the apps kinds with a LabelSelector.
+    if selector and "matchLabels" not in selector and "matchExpressions" not in selector:
+        selector = {"matchLabels": selector}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
+        "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
+        "status": {
+            "replicas": obj.get("status", {}).get("replicas", 0),
+            "selector": format_label_selector(selector),
+        },
+    }
+
+
+async def _get_scale(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    return to_scale(rest.get(path.resource, path.namespace, _name(path)).value)
+
+
+async def _put_scale(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    body = await read_body(request)
+    return await apply_scale(rest, path, body, options)
+
+
+async def apply_scale(rest: RestStorage, path: ResourcePath, scale: Obj, options: WriteOptions
+                      ) -> Obj:
+    """Set spec.replicas from a Scale, honouring its resourceVersion precondition."""
+    name = _name(path)
+    if not isinstance(scale, dict) or scale.get("kind", "Scale") != "Scale":
+        raise bad_request("the body must be an autoscaling/v1 Scale")
+    replicas = (scale.get("spec") or {}).get("replicas")
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        raise invalid(
+            "Scale",
+            "autoscaling",
+            name,
+            [Cause("FieldValueInvalid", f"Invalid value: {replicas}: must be greater than or "
+                   "equal to 0", "spec.replicas")],
+        )
+    entry = rest.get(path.resource, path.namespace, name)
+    expected = (scale.get("metadata") or {}).get("resourceVersion")
+    if expected and expected != entry.value["metadata"]["resourceVersion"]:
+        raise conflict(path.resource.plural, path.resource.group, name)
+    new = copy.deepcopy(entry.value)
+    new.setdefault("spec", {})["replicas"] = replicas
+    if options.dry_run:
+        return to_scale(new)
+    return to_scale(await rest.write_object(path.resource, new, entry))
+
+
+# ---- binding and eviction (pods) -------------------------------------------------------------
+
+
+async def _post_binding(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    body = await read_body(request)
+    return await bind_pod(rest, path.resource, path.namespace, _name(path), body, options)
+
+
+async def bind_pod(
+    rest: RestStorage,
+    pods: Resource,
+    namespace: str | None,
+    name: str,
+    binding: Obj,
+    options: WriteOptions,
+) -> Obj:
+    """Assign a pod to a node, once; what the scheduler does through pods/binding."""
+    target = (binding or {}).get("target") or {}
+    node = target.get("name")
+    if not node:
+        raise invalid(
+            "Binding", "", name, [Cause("FieldValueRequired", "Required value", "target.name")]
+        )
+    entry = rest.get(pods, namespace, name)
+    current = entry.value.get("spec", {}).get("nodeName")
+    if current:
+        raise ApiError(
+            "Conflict",
+            f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
+            f'assigned to node "{current}"',
+            name=name,
+            kind="pods/binding",
+        )
+    if not options.dry_run:
+        new = copy.deepcopy(entry.value)
+        new["spec"]["nodeName"] = node
+        await rest.write_object(pods, new, entry)
+    return _success_status()
+
+
+async def _post_eviction(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    body = await read_body(request)
+    delete_body = (body or {}).get("deleteOptions") or {}
+    await rest.delete(
+        path.resource,
+        path.namespace,
+        _name(path),
+        DeleteOptions.from_body(delete_body, dry_run(request)),
+    )
+    return _success_status()
+
+
+def _success_status() -> Obj:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+
+def _name(path: ResourcePath) -> str:
+    assert path.name is not None
+    return path.name
+
+
+_HANDLERS = {
+    ("status", "GET"): _get_status,
+    ("status", "PUT"): _put_status,
+    ("scale", "GET"): _get_scale,
+    ("scale", "PUT"): _put_scale,
+    ("binding", "POST"): _post_binding,
+    ("eviction", "POST"): _post_eviction,
+}

@@ -1,0 +1,255 @@
+"""Start-up order and clean shutdown of the one-process cluster.
+
+Each component starts in turn and prints one line; a failure a user can cause (busy port,
+unwritable data dir, missing dockerd, incompatible store) ends start-up with a one-line
+`error: ...` and a non-zero exit, never a traceback. Components stop in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minikube_py.cli import ServerConfig
+
+log = logging.getLogger("minikube_py")
+DOCKER_SOCKET = "/var/run/docker.sock"
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class StartupError(Exception):
+    """A start-up failure the user can fix; its message says how."""
+
+
+def say(component: str, message: str) -> None:
+    print(f"{component + ':':<13} {message}", flush=True)
+
+
+@dataclass
+class Cluster:
+    """The running components, stopped in reverse order of start."""
+
+    config: ServerConfig
+    stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        started = time.monotonic()
+        config = self.config
+        check_data_dir(config.data_dir)
+        await self._check_runtime()
+        pki, ssl_context = await self._start_security()
+        store = await self._start_store()
+        await self._start_api(store, pki, ssl_context)
+        self._announce_missing_components()
+        elapsed_ms = (time.monotonic() - started) * 1000
+        say("ready", f"in {elapsed_ms:.0f} ms; kubeconfig: {self.kubeconfig_path}")
+        say("try", f"kubectl --kubeconfig {self.kubeconfig_path} get namespaces")
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        return self.config.data_dir / "kubeconfig.yaml"
+
+    async def stop(self) -> None:
+        for stop in reversed(self.stops):
+            try:
+                await stop()
+            except Exception:
+                log.exception("error while stopping")
+        self.stops.clear()
+
+    async def _check_runtime(self) -> None:
+        config = self.config
+        if not config.kubelet or config.runtime != "docker":
+            return
+        if os.geteuid() != 0:
+            raise StartupError(
+                "the Docker runtime and pod networking need root: run as root (sudo), or use "
+                "--runtime simulated, or --no-kubelet for the control plane alone"
+            )
+        if not await docker_reachable():
+            raise StartupError(
+                f"dockerd is not reachable at {DOCKER_SOCKET}: start it (`systemctl start "
+                "docker`, or `dockerd &`), or use --runtime simulated"
+            )
+
+    async def _start_security(self) -> tuple[object, object]:
+        from minikube_py import security
+
+        config = self.config
+        pki = security.Pki.in_data_dir(config.data_dir)
+        names = security.ServingNames(
+            node_name=config.node_name,
+            addresses=tuple(security.node_addresses()),
+            service_ip=str(config.first_service_ip),
+            cluster_domain=config.cluster_domain,
+        )
+        issued = await asyncio.to_thread(security.ensure_pki, pki, names)
+        ssl_context = security.server_ssl_context(pki)
+        what = ", ".join(f"{i.name} ({i.reason})" for i in issued) or "up to date"
+        say("certificates", f"{pki.dir}: {what}")
+
+        def reload() -> None:
+            security.reload_server_ssl_context(ssl_context, pki)
+            say("certificates", "renewed; new connections use them")
+
+        renewer = asyncio.create_task(
+            security.renew_periodically(pki, lambda: names, on_renew=reload)
+        )
+        self.stops.append(lambda: _cancel(renewer))
+        return pki, ssl_context
+
+    async def _start_store(self) -> object:
+        from minikube_py.store import Store, StoreOpenError
+
+        path = self.config.data_dir / "state.db"
+        try:
+            store = await Store.open(path)
+        except StoreOpenError as exc:
+            raise StartupError(str(exc)) from None
+        self.stops.append(store.close)
+        say("store", f"{path} at revision {store.revision}")
+        return store
+
+    async def _start_api(self, store: object, pki: object, ssl_context: object) -> None:
+        from aiohttp import web
+
+        from minikube_py import security
+        from minikube_py.api import ApiServer
+        from minikube_py.apiserver.builtin import builtin_resources
+        from minikube_py.apiserver.bootstrap import ensure_namespaces
+        from minikube_py.resources import Registry
+        from minikube_py.store import Store
+
+        assert isinstance(store, Store) and isinstance(pki, security.Pki)
+        config = self.config
+        host = "127.0.0.1" if config.bind_address in ("0.0.0.0", "::") else config.bind_address
+        url = f"https://{host}:{config.port}"
+        registry = Registry(builtin_resources())
+        server = ApiServer(
+            store,
+            registry,
+            security.Authenticator.from_pki(pki),
+            server_address=f"{host}:{config.port}",
+        )
+        await ensure_namespaces(server.rest, SYSTEM_NAMESPACES)
+        runner = web.AppRunner(server.application(), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(
+            runner, config.bind_address, config.port, ssl_context=ssl_context, reuse_address=True
+        )
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise StartupError(_listen_error(config, exc)) from None
+        self.stops.append(runner.cleanup)
+        kubeconfig = security.kubeconfig_dict(url, pki)
+        security.write_kubeconfig(self.kubeconfig_path, kubeconfig, merge=False)
+        if config.write_kubeconfig:
+            security.write_kubeconfig(config.write_kubeconfig, kubeconfig, merge=True)
+        say("api server", f"{url} ({len(list(registry))} resources)")
+
+    def _announce_missing_components(self) -> None:
+        """Say plainly what this build does not run yet, and which flags wait for it."""
+        config = self.config
+        if config.kubelet:
+            say(
+                "node",
+                f"none yet: the {config.runtime} runtime, scheduler and controllers are not in "
+                "this build; it runs the control plane only",
+            )
+        waiting = [
+            flag
+            for flag, used in (
+                ("--pod-cidr", str(config.pod_cidr) != "10.244.0.0/16"),
+                ("--cluster-dns", config.cluster_dns != config.service_cidr.network_address + 10),
+                ("--simulated-nodes", config.simulated_nodes > 0),
+                ("--offline", config.offline),
+            )
+            if used
+        ]
+        if waiting:
+            say("note", f"{', '.join(waiting)} take effect once nodes run; not in this build")
+
+
+def check_data_dir(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StartupError(
+            f"the data dir {data_dir} is not writable ({exc.strerror}): fix its permissions "
+            "or choose another with --data-dir"
+        ) from None
+
+
+async def docker_reachable() -> bool:
+    from aiohttp import ClientError, ClientSession, ClientTimeout, UnixConnector
+
+    if not Path(DOCKER_SOCKET).exists():
+        return False
+    try:
+        async with (
+            ClientSession(
+                connector=UnixConnector(path=DOCKER_SOCKET), timeout=ClientTimeout(total=3)
+            ) as session,
+            session.get("http://docker/_ping") as response,
+        ):
+            return response.status == 200
+    except (ClientError, OSError, TimeoutError):
+        return False
+
+
+def _listen_error(config: ServerConfig, exc: OSError) -> str:
+    where = f"{config.bind_address}:{config.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {where}: the address is already in use (another minikube_py or "
+            "API server?): stop it or choose another --port"
+        )
+    if exc.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied (ports below 1024 need root)"
+    return f"cannot listen on {where}: {exc.strerror or exc}"
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def serve(config: ServerConfig) -> int:
+    cluster = Cluster(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await cluster.start()
+    except StartupError as exc:
+        await cluster.stop()
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    await stop.wait()
+    say("shutdown", "stopping components")
+    await cluster.stop()
+    say("shutdown", "done; the store is flushed")
+    return 0
+
+
+def run(config: ServerConfig) -> int:
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return asyncio.run(serve(config))
