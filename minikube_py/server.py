@@ -22,7 +22,7 @@ from pathlib import Path
 from minikube_py.cli import ServerConfig
 
 log = logging.getLogger("minikube_py")
-DOCKER_SOCKET = "/var/run/docker.sock"
+DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -75,9 +75,10 @@ class Cluster:
                 "the Docker runtime and pod networking need root: run as root (sudo), or use "
                 "--runtime simulated, or --no-kubelet for the control plane alone"
             )
-        if not await docker_reachable():
+        socket_path = docker_socket()
+        if not await docker_reachable(socket_path):
             raise StartupError(
-                f"dockerd is not reachable at {DOCKER_SOCKET}: start it (`systemctl start "
+                f"dockerd is not reachable at {socket_path}: start it (`systemctl start "
                 "docker`, or `dockerd &`), or use --runtime simulated"
             )
 
@@ -99,6 +100,7 @@ class Cluster:
 
         def reload() -> None:
             security.reload_server_ssl_context(ssl_context, pki)
+            self._write_kubeconfigs(pki)  # a renewed CA must reach the clients too
             say("certificates", "renewed; new connections use them")
 
         renewer = asyncio.create_task(
@@ -131,14 +133,12 @@ class Cluster:
 
         assert isinstance(store, Store) and isinstance(pki, security.Pki)
         config = self.config
-        host = "127.0.0.1" if config.bind_address in ("0.0.0.0", "::") else config.bind_address
-        url = f"https://{host}:{config.port}"
         registry = Registry(builtin_resources())
         server = ApiServer(
             store,
             registry,
             security.Authenticator.from_pki(pki),
-            server_address=f"{host}:{config.port}",
+            server_address=self.server_url.removeprefix("https://"),
         )
         await ensure_namespaces(server.rest, SYSTEM_NAMESPACES)
         runner = web.AppRunner(server.application(), access_log=None, shutdown_timeout=1.0)
@@ -152,11 +152,24 @@ class Cluster:
             await runner.cleanup()
             raise StartupError(_listen_error(config, exc)) from None
         self.stops.append(runner.cleanup)
-        kubeconfig = security.kubeconfig_dict(url, pki)
+        self._write_kubeconfigs(pki)
+        say("api server", f"{self.server_url} ({len(list(registry))} resources)")
+
+    @property
+    def server_url(self) -> str:
+        config = self.config
+        host = "127.0.0.1" if config.bind_address in ("0.0.0.0", "::") else config.bind_address
+        return f"https://{host}:{config.port}"
+
+    def _write_kubeconfigs(self, pki: object) -> None:
+        from minikube_py import security
+
+        assert isinstance(pki, security.Pki)
+        # A distinct user name: merging must not clobber an `admin` of another cluster.
+        kubeconfig = security.kubeconfig_dict(self.server_url, pki, user="minikube-py-admin")
         security.write_kubeconfig(self.kubeconfig_path, kubeconfig, merge=False)
-        if config.write_kubeconfig:
-            security.write_kubeconfig(config.write_kubeconfig, kubeconfig, merge=True)
-        say("api server", f"{url} ({len(list(registry))} resources)")
+        if self.config.write_kubeconfig:
+            security.write_kubeconfig(self.config.write_kubeconfig, kubeconfig, merge=True)
 
     def _announce_missing_components(self) -> None:
         """Say plainly what this build does not run yet, and which flags wait for it."""
@@ -194,15 +207,21 @@ def check_data_dir(data_dir: Path) -> None:
         ) from None
 
 
-async def docker_reachable() -> bool:
+def docker_socket() -> str:
+    """dockerd's socket: DOCKER_HOST when it names a unix socket, as the docker CLI does."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return host.removeprefix("unix://") if host.startswith("unix://") else DEFAULT_DOCKER_SOCKET
+
+
+async def docker_reachable(socket_path: str) -> bool:
     from aiohttp import ClientError, ClientSession, ClientTimeout, UnixConnector
 
-    if not Path(DOCKER_SOCKET).exists():
+    if not Path(socket_path).exists():
         return False
     try:
         async with (
             ClientSession(
-                connector=UnixConnector(path=DOCKER_SOCKET), timeout=ClientTimeout(total=3)
+                connector=UnixConnector(path=socket_path), timeout=ClientTimeout(total=3)
             ) as session,
             session.get("http://docker/_ping") as response,
         ):

@@ -1,0 +1,68 @@
+"""Shared e2e fixtures: one server for the session; each test gets its own namespace."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from kubernetes import config
+from kubernetes.client import ApiClient
+
+from tests.e2e.harness import Kubectl, ServerProcess, kubectl_binaries, temporary_dir
+
+# The versions the acceptance points name; whichever exist on this machine run.
+WANTED_KUBECTL = ("1.27", "1.30", "1.33")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerProcess]:
+    with temporary_dir("minikube-py-e2e-") as data_dir:
+        process = ServerProcess(data_dir).start()
+        try:
+            yield process
+        finally:
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def kubectl_versions(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+                     ) -> dict[str, Kubectl]:
+    binaries = kubectl_binaries()
+    if not binaries:
+        pytest.skip("kubectl is not installed")
+    chosen = {v: binaries[v] for v in WANTED_KUBECTL if v in binaries} or {
+        "default": binaries["default"]
+    }
+    print(f"\nkubectl versions under test: {', '.join(sorted(chosen))}")
+    return {
+        version: Kubectl(path, server.kubeconfig, tmp_path_factory.mktemp(f"kube-{version}"), version)
+        for version, path in chosen.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def kubectl(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    """The kubectl on PATH."""
+    binaries = kubectl_binaries()
+    if not binaries:
+        pytest.skip("kubectl is not installed")
+    return Kubectl(binaries["default"], server.kubeconfig, tmp_path_factory.mktemp("kube"))
+
+
+@pytest.fixture
+def namespace(kubectl: Kubectl) -> Iterator[str]:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    manifest = f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+    kubectl.run("create", "--validate=false", "-f", "-", input=manifest)
+    yield name
+    kubectl.run("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def api_client(server: ServerProcess) -> Iterator[ApiClient]:
+    api = config.new_client_from_config(config_file=str(server.kubeconfig))
+    try:
+        yield api
+    finally:
+        api.close()
