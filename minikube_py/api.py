@@ -6,6 +6,7 @@ semantics of each verb live in `apiserver/rest.py`, shared with the in-process c
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import platform
 from collections.abc import Awaitable, Callable
@@ -32,7 +33,7 @@ from minikube_py.apiserver.request import (
     write_options,
 )
 from minikube_py.apiserver.rest import ListPage, RestStorage
-from minikube_py.apiserver.selectors import FieldSelector, LabelSelector
+from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
 from minikube_py.apiserver.tables import INCLUDE_OBJECT_POLICIES, table
 from minikube_py.apiserver.watch import WatchOptions, WatchStream
 from minikube_py.resources import Obj, Registry, Resource
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Paths anyone may read, as on a real cluster (system:public-info-viewer).
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
-BASE_FIELD_SELECTORS = ("metadata.name", "metadata.namespace")
 
 
 class ApiServer:
@@ -57,10 +57,11 @@ class ApiServer:
         authenticator: Authenticator,
         *,
         server_address: str,
+        service_cidr: ipaddress.IPv4Network,
     ) -> None:
         self.store = store
         self.registry = registry
-        self.rest = RestStorage(store, registry)
+        self.rest = RestStorage(store, registry, service_cidr=service_cidr)
         self.authenticator = authenticator
         self.server_address = server_address
         self.discovery = discovery.build(registry, server_address)
@@ -107,9 +108,7 @@ class ApiServer:
     async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path not in PUBLIC_PATHS:
             peercert = request.transport.get_extra_info("peercert") if request.transport else None
-            user = self.authenticator.authenticate(
-                peercert, request.headers.get("Authorization")
-            )
+            user = self.authenticator.authenticate(peercert, request.headers.get("Authorization"))
             if user is None:
                 raise ApiError("Unauthorized", "Unauthorized")
             request["user"] = user
@@ -160,7 +159,9 @@ class ApiServer:
             aggregated = _aggregated_version(request.headers.get("Accept", ""))
             if aggregated:
                 body = docs.aggregated[(root, aggregated)]
-                media = discovery.AGGREGATED_V2 if aggregated == "v2" else discovery.AGGREGATED_V2BETA1
+                media = (
+                    discovery.AGGREGATED_V2 if aggregated == "v2" else discovery.AGGREGATED_V2BETA1
+                )
                 return web.Response(body=body, headers={"Content-Type": media})
             return json_response(docs.api_versions if root == "api" else docs.group_list)
         if root == "api" and len(parts) == 2:
@@ -272,7 +273,9 @@ class ApiServer:
         for entry in page.entries:
             meta = entry.value["metadata"]
             try:
-                result = await self.rest.delete(resource, meta.get("namespace"), meta["name"], options)
+                result = await self.rest.delete(
+                    resource, meta.get("namespace"), meta["name"], options
+                )
             except ApiError as exc:
                 if exc.reason != "NotFound":
                     raise
@@ -299,7 +302,7 @@ def _field_selector(request: web.Request, resource: Resource) -> FieldSelector |
     text = request.query.get("fieldSelector", "")
     if not text:
         return None
-    return FieldSelector.parse(text, BASE_FIELD_SELECTORS + resource.field_selectors)
+    return field_selector_for(resource, text)
 
 
 def _include(request: web.Request) -> str:

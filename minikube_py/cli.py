@@ -71,30 +71,68 @@ def _port(text: str) -> int:
 
 def _add_server_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--data-dir", type=Path, default=None,
+    add(
+        "--data-dir",
+        type=Path,
+        default=None,
         help="where the store, certificates and kubeconfig live "
-             "(default: /var/lib/minikube-py as root, else ~/.local/share/minikube-py)")
+        "(default: /var/lib/minikube-py as root, else ~/.local/share/minikube-py)",
+    )
     add("--bind-address", default="127.0.0.1", help="address the API server listens on")
     add("--port", type=_port, default=6443, help="API server port (default: 6443)")
     add("--node-name", default=socket.gethostname(), help="name of this node (default: hostname)")
-    add("--pod-cidr", type=_network, default=_network(DEFAULT_POD_CIDR),
-        help=f"pod network (default: {DEFAULT_POD_CIDR})")
-    add("--service-cidr", type=_network, default=_network(DEFAULT_SERVICE_CIDR),
-        help=f"ClusterIP range (default: {DEFAULT_SERVICE_CIDR})")
-    add("--cluster-dns", type=_address, default=None,
-        help="cluster DNS Service IP (default: the 10th address of --service-cidr)")
+    add(
+        "--pod-cidr",
+        type=_network,
+        default=_network(DEFAULT_POD_CIDR),
+        help=f"pod network (default: {DEFAULT_POD_CIDR})",
+    )
+    add(
+        "--service-cidr",
+        type=_network,
+        default=_network(DEFAULT_SERVICE_CIDR),
+        help=f"ClusterIP range (default: {DEFAULT_SERVICE_CIDR})",
+    )
+    add(
+        "--cluster-dns",
+        type=_address,
+        default=None,
+        help="cluster DNS Service IP (default: the 10th address of --service-cidr)",
+    )
     add("--cluster-domain", default="cluster.local", help="DNS domain of the cluster")
-    add("--runtime", choices=("docker", "simulated"), default="docker",
-        help="how pods run: real containers through dockerd, or simulated nodes (no containers)")
-    add("--simulated-nodes", type=int, default=0, metavar="N",
-        help="with --runtime simulated: how many simulated nodes to register")
-    add("--no-kubelet", dest="kubelet", action="store_false",
-        help="run the control plane only, with no node on this machine")
+    add(
+        "--runtime",
+        choices=("docker", "simulated"),
+        default="docker",
+        help="how pods run: real containers through dockerd, or simulated nodes (no containers)",
+    )
+    add(
+        "--simulated-nodes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --runtime simulated: how many simulated nodes to register",
+    )
+    add(
+        "--no-kubelet",
+        dest="kubelet",
+        action="store_false",
+        help="run the control plane only, with no node on this machine",
+    )
     add("--offline", action="store_true", help="never pull images; use only local ones")
-    add("--write-kubeconfig", type=Path, default=None, metavar="PATH",
-        help="also write (or merge into) a kubeconfig at PATH")
-    add("--log-level", default="info", choices=("debug", "info", "warning", "error"),
-        help="log verbosity (default: info)")
+    add(
+        "--write-kubeconfig",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write (or merge into) a kubeconfig at PATH",
+    )
+    add(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="log verbosity (default: info)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="{server,version}")
     server = commands.add_parser(
-        "server", help="start the cluster (the default command)",
+        "server",
+        help="start the cluster (the default command)",
         description="Start the API server, store and the components of a one-node cluster.",
     )
     _add_server_flags(server)
@@ -116,7 +155,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     service_cidr: ipaddress.IPv4Network = args.service_cidr
     cluster_dns = args.cluster_dns or service_cidr.network_address + 10
     if cluster_dns not in service_cidr:
-        raise SystemExit(f"error: --cluster-dns {cluster_dns} is outside --service-cidr {service_cidr}")
+        raise SystemExit(
+            f"error: --cluster-dns {cluster_dns} is outside --service-cidr {service_cidr}"
+        )
     if args.simulated_nodes < 0:
         raise SystemExit("error: --simulated-nodes must be 0 or more")
     if args.simulated_nodes and args.runtime != "simulated":
@@ -147,7 +188,7 @@ def version_text() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # `server` is the default command: bare flags go to it.
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["server", *argv]
     args = build_parser().parse_args(argv)
     if args.command == "version":

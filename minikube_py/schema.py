@@ -7,6 +7,10 @@ maps definition names (`io.k8s.api.apps.v1.Deployment`) to schemas. References a
 and the `x-kubernetes-*` extensions (group-version-kind, patch strategy and merge key, list type
 and map keys) are kept.
 
+`check` reports what the API server's Go decoder would about a request body: fields the kind does
+not have (strict field validation) and values of the wrong JSON type (always a 400, worded by
+`decode_error_message`).
+
 Nothing is read at import. The first use loads the file once (~10 ms); a server calls `preload()`
 from a worker thread at start-up so that the event loop never waits on it.
 """
@@ -14,6 +18,7 @@ from a worker thread at start-up so that the event loop never waits on it.
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +35,53 @@ _REF_PREFIX = "#/$defs/"
 _MAX_ERRORS = 100
 # Keys an `x-kubernetes-embedded-resource` object has even when its schema does not list them.
 _EMBEDDED_KEYS = frozenset({"apiVersion", "kind", "metadata"})
+
+# Definitions whose Go types have their own UnmarshalJSON, and the kind of JSON each accepts
+# (see `_resolve`; None is any). Their errors stop the decoder.
+_INT_OR_STRING = "int-or-string"
+_QUANTITY = "quantity"
+_CUSTOM_KINDS: dict[str, str | None] = {
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _INT_OR_STRING,
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": _QUANTITY,
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Time": "string",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": "string",
+    "io.k8s.apimachinery.pkg.runtime.RawExtension": None,  # kept as raw JSON
+    "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1": None,  # kept as raw JSON
+}
+# The Python types of parsed JSON each scalar kind takes; matched by `type()`, so bool is no int.
+_FITTING_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "number": (int, float),
+}
+_INT_BITS = {"int32": 32, "int64": 64}
+# How encoding/json names a JSON value in an UnmarshalTypeError, and Go types in it.
+_JSON_NAMES: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "bool",
+    int: "number",
+    float: "number",
+}
+_KIND_GO_TYPES: dict[str | None, str] = {
+    "string": "string",
+    "integer": "int64",
+    "number": "float64",
+    "boolean": "bool",
+}
+_FORMAT_GO_TYPES = {"byte": "[]uint8", "int32": "int32", "int64": "int64", "double": "float64"}
+# resource.ParseQuantity: a signed decimal, then a suffix of these letters and an optional
+# signed integer; the suffix must be a known one or an exponent.
+_QUANTITY_FORMAT = re.compile(r"[+-]?[0-9]*(?:\.[0-9]*)?([eEinumkKMGTP]*[-+]?[0-9]*)")
+_QUANTITY_SUFFIXES = frozenset(
+    {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
+)
+_QUANTITY_EXPONENT = re.compile(r"[eE][-+]?[0-9]+")
+_QUANTITY_FORMAT_ERROR = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+_QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
 
 Schema = dict[str, Any]
 GroupVersionKind = tuple[str, str, str]
@@ -67,67 +119,214 @@ def definition_for(api_version: str, kind: str) -> Schema | None:
     return None if name is None else loaded.definitions[name]
 
 
-def unknown_fields(api_version: str, kind: str, obj: dict[str, Any]) -> list[str]:
-    """Paths of the fields of `obj` its kind does not have, as strict field validation names them.
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What decoding a body into its kind's Go struct reports, at most 100 of each.
 
-    The format is sigs.k8s.io/json's: `spec.foo`, `spec.template.spec.containers[0].bar`, map
-    keys joined with `.`, in document order, at most 100. The API server wraps each path as
-    `unknown field "<path>"` after `strict decoding error: `. Kinds without a built-in schema
-    give [] (nothing to check against).
+    `unknown`: paths of fields the kind does not have, as strict field validation names them.
+    `type_errors`: the decoder's errors in Go's wording; the API server fails the request with
+    the first one whatever the fieldValidation mode. Go returns the first error of a type with
+    its own decoder (int-or-string, quantity, time), which stops decoding, else the first of the
+    type errors it noted on the way; so those come first, then these, each in document order.
+    """
+
+    unknown: list[str]
+    type_errors: list[str]
+
+
+def check(api_version: str, kind: str, obj: dict[str, Any]) -> CheckResult:
+    """Check `obj` as the Go decoder would decode it into the built-in kind's struct.
+
+    Unknown paths are sigs.k8s.io/json's: `spec.foo`, `spec.template.spec.containers[0].bar`,
+    map keys joined with `.`; the API server wraps each as `unknown field "<path>"` after
+    `strict decoding error: `. Type errors read like
+    `json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string`
+    (the innermost struct, then the json names of the struct fields on the way, without list
+    indices or map keys). Null is accepted anywhere, as Go decodes it into the zero value. Kinds
+    without a built-in schema give nothing (there is nothing to check against).
     """
     schema = definition_for(api_version, kind)
-    return [] if schema is None else unknown_fields_in(schema, obj)
+    return CheckResult([], []) if schema is None else _check(schema, obj, kind)
+
+
+def check_in(schema: Schema, value: Any) -> CheckResult:
+    """Like `check` against any schema whose refs point into `definitions()`.
+
+    An object schema without `properties` or `additionalProperties` accepts any key, as Go's
+    opaque types (RawExtension, FieldsV1) do; note that custom-resource pruning would instead
+    drop such keys. `x-kubernetes-preserve-unknown-fields` accepts any value and any extra key,
+    `x-kubernetes-int-or-string` an integer or a string.
+    """
+    return _check(schema, value, "")
+
+
+def unknown_fields(api_version: str, kind: str, obj: dict[str, Any]) -> list[str]:
+    """`check(...).unknown`: the paths of the fields of `obj` its kind does not have."""
+    return check(api_version, kind, obj).unknown
 
 
 def unknown_fields_in(schema: Schema, value: Any) -> list[str]:
-    """Like `unknown_fields` against any schema whose refs point into `definitions()`.
+    """`check_in(...).unknown`."""
+    return check_in(schema, value).unknown
 
-    An object schema without `properties` accepts any key, as Go's opaque types (RawExtension,
-    FieldsV1) do; note that custom-resource pruning would instead drop such keys.
+
+def decode_error_message(api_version: str, kind: str, error: str) -> str:
+    """The API server's 400 message for a body that does not decode, e.g. a type error."""
+    version = _split_api_version(api_version)[1]
+    return f'{kind} in version "{version}" cannot be handled as a {kind}: {error}'
+
+
+def _check(schema: Schema, value: Any, struct: str) -> CheckResult:
+    walk = _Walk(_load().definitions)
+    walk.value(schema, value, "", struct, "")
+    type_errors = walk.stopping + walk.noted
+    return CheckResult(walk.unknown[:_MAX_ERRORS], type_errors[:_MAX_ERRORS])
+
+
+class _Walk:
+    """One pass of a value against a schema, collecting what the Go decoder would complain about.
+
+    `path` is the strict-decoding path (with list indices and map keys); `struct` and `field` are
+    the decoder's type-error context: the struct type holding the current field and the json
+    names of the struct fields from the root.
     """
-    found: list[str] = []
-    _collect(schema, value, "", found, _load().definitions)
-    return found[:_MAX_ERRORS]
+
+    __slots__ = ("defs", "noted", "stopping", "unknown")
+
+    def __init__(self, defs: dict[str, Schema]) -> None:
+        self.defs = defs
+        self.unknown: list[str] = []
+        self.stopping: list[str] = []  # from types' own decoders
+        self.noted: list[str] = []  # from the decoder itself
+
+    def value(self, schema: Schema, value: Any, path: str, struct: str, field: str) -> None:
+        if value is None:
+            return  # Go decodes null into the zero value
+        target, name, kind = _resolve(schema, self.defs)
+        value_type = type(value)
+        if value_type is dict and (kind is None or kind == "object"):
+            # The fields of a definition are fields of its Go struct.
+            owner = name.rpartition(".")[2] if name else struct
+            self._object(target, value, path, owner, field)
+        elif value_type is list and (kind is None or kind == "array"):
+            items = target.get("items")
+            if isinstance(items, dict):
+                for index, item in enumerate(value):
+                    self.value(items, item, f"{path}[{index}]", struct, field)
+        elif kind == _QUANTITY:
+            self._error(name, _quantity_error(value))
+        elif not _fits(kind, target, value):
+            self._error(name, _type_error(value, schema, struct, field, self.defs))
+
+    def _error(self, name: str, error: str | None) -> None:
+        if error is not None:
+            (self.stopping if name in _CUSTOM_KINDS else self.noted).append(error)
+
+    def _object(
+        self, schema: Schema, value: dict[str, Any], path: str, struct: str, field: str
+    ) -> None:
+        properties = schema.get("properties")
+        if properties is None:
+            # A map (labels, data, resources) checks only its values; an object without
+            # properties (RawExtension, FieldsV1) is opaque to the Go decoder: any key goes.
+            values = schema.get("additionalProperties")
+            if isinstance(values, dict):
+                for key, item in value.items():
+                    self.value(values, item, _join(path, key), struct, field)
+            return
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+        embedded = schema.get("x-kubernetes-embedded-resource") is True
+        for key, item in value.items():
+            known = properties.get(key)
+            if known is not None:
+                self.value(known, item, _join(path, key), struct, _join(field, key))
+            elif not (preserve or (embedded and key in _EMBEDDED_KEYS)):
+                self.unknown.append(_join(path, key))
 
 
-def _collect(
-    schema: Schema, value: Any, path: str, found: list[str], defs: dict[str, Schema]
-) -> None:
-    # Scalars (strings, numbers, int-or-string, quantities) cannot hold unknown fields.
-    if isinstance(value, dict):
-        _collect_object(_resolve(schema, defs), value, path, found, defs)
-    elif isinstance(value, list):
-        items = _resolve(schema, defs).get("items")
-        if isinstance(items, dict):
-            for index, item in enumerate(value):
-                _collect(items, item, f"{path}[{index}]", found, defs)
+def _resolve(schema: Schema, defs: dict[str, Schema]) -> tuple[Schema, str, str | None]:
+    """The schema behind a ref, its definition name ("" if none), and the JSON it decodes from.
 
-
-def _collect_object(
-    schema: Schema, value: dict[str, Any], path: str, found: list[str], defs: dict[str, Schema]
-) -> None:
-    properties = schema.get("properties")
-    if properties is None:
-        # A map (labels, data, resources) checks only its values; an object without properties
-        # (RawExtension, FieldsV1) is opaque to the Go decoder: any key goes.
-        values = schema.get("additionalProperties")
-        if isinstance(values, dict):
-            for key, item in value.items():
-                _collect(values, item, _join(path, key), found, defs)
-        return
-    preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
-    embedded = schema.get("x-kubernetes-embedded-resource") is True
-    for key, item in value.items():
-        field = properties.get(key)
-        if field is not None:
-            _collect(field, item, _join(path, key), found, defs)
-        elif not (preserve or (embedded and key in _EMBEDDED_KEYS)):
-            found.append(_join(path, key))
-
-
-def _resolve(schema: Schema, defs: dict[str, Schema]) -> Schema:
+    The kind is a JSON Schema type, `_INT_OR_STRING`, `_QUANTITY`, or None for any JSON value.
+    """
     ref = schema.get("$ref")
-    return defs[ref[len(_REF_PREFIX) :]] if ref else schema
+    if ref is None:
+        return schema, "", _kind(schema)
+    name = ref[len(_REF_PREFIX) :]
+    target = defs[name]
+    return target, name, _CUSTOM_KINDS[name] if name in _CUSTOM_KINDS else _kind(target)
+
+
+def _kind(schema: Schema) -> str | None:
+    if schema.get("x-kubernetes-preserve-unknown-fields") is True:
+        return None
+    if schema.get("x-kubernetes-int-or-string") is True:
+        return _INT_OR_STRING
+    kind = schema.get("type")
+    return kind[0] if isinstance(kind, list) else kind  # nullable: ["string", "null"]
+
+
+def _fits(kind: str | None, schema: Schema, value: Any) -> bool:
+    """Whether Go decodes the value (not an object or list of the right kind) into the type."""
+    if kind == "integer":
+        return _int_fits(value, _INT_BITS.get(schema.get("format", ""), 64))
+    if kind == _INT_OR_STRING:
+        return type(value) is str or _int_fits(value, 32)
+    return kind is None or type(value) in _FITTING_TYPES.get(kind, ())
+
+
+def _int_fits(value: Any, bits: int) -> bool:
+    # A fraction (even `1.0`) or an out-of-range integer fails like a string would.
+    limit = 1 << (bits - 1)
+    return type(value) is int and -limit <= value < limit
+
+
+def _type_error(
+    value: Any, schema: Schema, struct: str, field: str, defs: dict[str, Schema]
+) -> str:
+    """encoding/json's UnmarshalTypeError.Error(), as sigs.k8s.io/json fills it in."""
+    go_type = _go_type(schema, defs)
+    described = _JSON_NAMES.get(type(value), type(value).__name__)
+    if described == "number" and go_type in _INT_BITS:
+        described = f"number {value}"  # integer parsing quotes the literal
+    where = f"Go struct field {struct}.{field}"
+    return f"json: cannot unmarshal {described} into {where} of type {go_type}"
+
+
+def _go_type(schema: Schema, defs: dict[str, Schema]) -> str:
+    """The Go type behind a schema as reflect spells it: `[]v1.Container`, `map[string]string`.
+
+    Named Go types with an underlying scalar or map (`v1.Protocol`, `v1.ResourceList`) are
+    spelled by that underlying type: the schema does not carry their names.
+    """
+    target, name, kind = _resolve(schema, defs)
+    if kind == _INT_OR_STRING:
+        return "int32"  # IntOrString decodes anything but a string into its int32
+    if kind == "array":
+        return "[]" + _element_type(target.get("items"), defs)
+    if kind == "object":
+        if name:
+            return ".".join(name.rsplit(".", 2)[1:])  # io.k8s.api.core.v1.Pod -> v1.Pod
+        return "map[string]" + _element_type(target.get("additionalProperties"), defs)
+    go_type = _FORMAT_GO_TYPES.get(target.get("format", ""))
+    return go_type or _KIND_GO_TYPES.get(kind, "interface {}")
+
+
+def _element_type(schema: Any, defs: dict[str, Schema]) -> str:
+    return _go_type(schema, defs) if isinstance(schema, dict) else "interface {}"
+
+
+def _quantity_error(value: Any) -> str | None:
+    """resource.Quantity's UnmarshalJSON error: it parses the trimmed text of the JSON value."""
+    if type(value) in (int, float):
+        return None  # a JSON number's text is always a valid quantity
+    text = value.strip() if type(value) is str else ""  # true, [...], {...} never parse
+    parsed = _QUANTITY_FORMAT.fullmatch(text)
+    if not text or parsed is None:
+        return _QUANTITY_FORMAT_ERROR
+    if parsed[1] in _QUANTITY_SUFFIXES or _QUANTITY_EXPONENT.fullmatch(parsed[1]):
+        return None
+    return _QUANTITY_SUFFIX_ERROR
 
 
 def _join(path: str, key: str) -> str:

@@ -355,7 +355,7 @@ def ensure_pki(pki: Pki, names: ServingNames, *, now: datetime | None = None) ->
         _write_atomic(pki.token_path, secrets.token_urlsafe(32).encode() + b"\n", 0o600)
         issued.append(Issued("admin.token", "missing"))
     for item in issued:
-        log.info("issued %s (%s)", item.name, item.reason)
+        log.debug("issued %s (%s)", item.name, item.reason)
     return issued
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -18,8 +19,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minikube_py.cli import ServerConfig
+
+if TYPE_CHECKING:  # the modules themselves load lazily, after the flags are checked
+    import ssl
+
+    from minikube_py.apiserver.rest import RestStorage
+    from minikube_py.security import Pki
+    from minikube_py.store import Store
 
 log = logging.getLogger("minikube_py")
 DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
@@ -48,7 +57,8 @@ class Cluster:
         await self._check_runtime()
         pki, ssl_context = await self._start_security()
         store = await self._start_store()
-        await self._start_api(store, pki, ssl_context)
+        rest = await self._start_api(store, pki, ssl_context)
+        await self._start_controllers(rest)
         self._announce_missing_components()
         elapsed_ms = (time.monotonic() - started) * 1000
         say("ready", f"in {elapsed_ms:.0f} ms; kubeconfig: {self.kubeconfig_path}")
@@ -82,7 +92,7 @@ class Cluster:
                 "docker`, or `dockerd &`), or use --runtime simulated"
             )
 
-    async def _start_security(self) -> tuple[object, object]:
+    async def _start_security(self) -> tuple[Pki, ssl.SSLContext]:
         from minikube_py import security
 
         config = self.config
@@ -109,7 +119,7 @@ class Cluster:
         self.stops.append(lambda: _cancel(renewer))
         return pki, ssl_context
 
-    async def _start_store(self) -> object:
+    async def _start_store(self) -> Store:
         from minikube_py.store import Store, StoreOpenError
 
         path = self.config.data_dir / "state.db"
@@ -121,17 +131,15 @@ class Cluster:
         say("store", f"{path} at revision {store.revision}")
         return store
 
-    async def _start_api(self, store: object, pki: object, ssl_context: object) -> None:
+    async def _start_api(self, store: Store, pki: Pki, ssl_context: ssl.SSLContext) -> RestStorage:
         from aiohttp import web
 
         from minikube_py import security
         from minikube_py.api import ApiServer
+        from minikube_py.apiserver.bootstrap import ensure_kubernetes_service, ensure_namespaces
         from minikube_py.apiserver.builtin import builtin_resources
-        from minikube_py.apiserver.bootstrap import ensure_namespaces
         from minikube_py.resources import Registry
-        from minikube_py.store import Store
 
-        assert isinstance(store, Store) and isinstance(pki, security.Pki)
         config = self.config
         registry = Registry(builtin_resources())
         server = ApiServer(
@@ -139,8 +147,10 @@ class Cluster:
             registry,
             security.Authenticator.from_pki(pki),
             server_address=self.server_url.removeprefix("https://"),
+            service_cidr=config.service_cidr,
         )
         await ensure_namespaces(server.rest, SYSTEM_NAMESPACES)
+        await ensure_kubernetes_service(server.rest, str(config.first_service_ip), config.port)
         runner = web.AppRunner(server.application(), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(
@@ -154,6 +164,17 @@ class Cluster:
         self.stops.append(runner.cleanup)
         self._write_kubeconfigs(pki)
         say("api server", f"{self.server_url} ({len(list(registry))} resources)")
+        return server.rest
+
+    async def _start_controllers(self, rest: RestStorage) -> None:
+        from minikube_py.client import LocalClient
+        from minikube_py.controllers import ControllerManager
+
+        manager = ControllerManager(LocalClient(rest, "kube-controller-manager"), rest.registry)
+        await manager.start()
+        self.stops.append(manager.stop)
+        names = ", ".join(c.name for c in manager.controllers)
+        say("controllers", names)
 
     @property
     def server_url(self) -> str:
@@ -161,10 +182,9 @@ class Cluster:
         host = "127.0.0.1" if config.bind_address in ("0.0.0.0", "::") else config.bind_address
         return f"https://{host}:{config.port}"
 
-    def _write_kubeconfigs(self, pki: object) -> None:
+    def _write_kubeconfigs(self, pki: Pki) -> None:
         from minikube_py import security
 
-        assert isinstance(pki, security.Pki)
         # A distinct user name: merging must not clobber an `admin` of another cluster.
         kubeconfig = security.kubeconfig_dict(self.server_url, pki, user="minikube-py-admin")
         security.write_kubeconfig(self.kubeconfig_path, kubeconfig, merge=False)
@@ -177,8 +197,8 @@ class Cluster:
         if config.kubelet:
             say(
                 "node",
-                f"none yet: the {config.runtime} runtime, scheduler and controllers are not in "
-                "this build; it runs the control plane only",
+                f"none yet: the {config.runtime} runtime, the scheduler and the workload "
+                "controllers are not in this build; it runs the control plane only",
             )
         waiting = [
             flag
@@ -260,6 +280,10 @@ async def serve(config: ServerConfig) -> int:
         await cluster.stop()
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
+    # Everything built during start-up lives for the whole run: keep it out of the collector's
+    # full passes, which otherwise stall the loop for 100+ ms once the store holds many objects.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     await stop.wait()
     say("shutdown", "stopping components")
     await cluster.stop()

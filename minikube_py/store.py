@@ -638,7 +638,7 @@ class Store:
             raise StoreOpenError(
                 f"{path}: a stored object is not valid JSON ({exc}); restore it from a backup"
             ) from exc
-        log.info(
+        log.debug(
             "OPEN %s revision=%d compacted=%d keys=%d",
             path,
             loaded.revision,
@@ -736,7 +736,7 @@ class Store:
             await self._backend.compact(revision)
             self._compacted = revision
             await self._forget_history_through(revision)
-        log.info("COMPACT revision=%d history=%d", revision, len(self._history))
+        log.debug("COMPACT revision=%d history=%d", revision, len(self._history))
 
     async def _forget_history_through(self, revision: int) -> None:
         # A slice at a time: freeing a large history at once would stall the loop. Events left

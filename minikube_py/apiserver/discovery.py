@@ -12,6 +12,7 @@ from minikube_py.resources import Obj, Registry, Resource
 # Verbs of each subresource, as real discovery lists them.
 SUBRESOURCE_VERBS: dict[str, list[str]] = {
     "status": ["get", "patch", "update"],
+    "finalize": ["update"],
     "scale": ["get", "patch", "update"],
     "binding": ["create"],
     "eviction": ["create"],
@@ -70,7 +71,9 @@ def build(registry: Registry, server_address: str) -> DiscoveryDocuments:
     api_versions = {
         "kind": "APIVersions",
         "versions": group_versions.get("", []),
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     }
     group_list = {
         "kind": "APIGroupList",
@@ -154,7 +157,11 @@ def _aggregated_list(registry: Registry, root: str, version: str) -> Obj:
 def _aggregated_resource(resource: Resource) -> Obj:
     entry: Obj = {
         "resource": resource.plural,
-        "responseKind": {"group": resource.group, "version": resource.version, "kind": resource.kind},
+        "responseKind": {
+            "group": resource.group,
+            "version": resource.version,
+            "kind": resource.kind,
+        },
         "scope": "Namespaced" if resource.namespaced else "Cluster",
         "singularResource": resource.singular,
         "verbs": list(resource.verbs),
@@ -168,7 +175,11 @@ def _aggregated_resource(resource: Resource) -> Obj:
             {
                 "subresource": sub,
                 "responseKind": dict(
-                    zip(("group", "version"), _subresource_group_version(resource, kind), strict=True),
+                    zip(
+                        ("group", "version"),
+                        _subresource_group_version(resource, kind),
+                        strict=True,
+                    ),
                     kind=kind,
                 ),
                 "verbs": SUBRESOURCE_VERBS.get(sub, ["get"]),

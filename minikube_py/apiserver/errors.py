@@ -42,7 +42,10 @@ class Cause:
     field: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
+        cause = {"reason": self.reason, "message": self.message}
+        if self.field:  # omitted when empty, as Go's omitempty does
+            cause["field"] = self.field
+        return cause
 
 
 @dataclass(slots=True)

@@ -40,8 +40,10 @@ def resolve(registry: Registry, parts: list[str]) -> ResourcePath:
     else:
         group, version, rest = parts[1], parts[2], parts[3:]
     namespace = None
-    if len(rest) >= 3 and rest[0] == "namespaces" and not _is_namespace_subresource(
-        registry, group, version, rest[2]
+    if (
+        len(rest) >= 3
+        and rest[0] == "namespaces"
+        and not _is_namespace_subresource(registry, group, version, rest[2])
     ):
         namespace, rest = rest[1], rest[2:]
     if not rest or len(rest) > 3:
@@ -102,8 +104,8 @@ async def read_body(request: web.Request, allowed: tuple[str, ...] = BODY_TYPES)
     if content_type not in allowed:
         raise ApiError(
             "UnsupportedMediaType",
-            f'the body of the request was in an unknown format - accepted media types include: '
-            f'{", ".join(allowed)}',
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{', '.join(allowed)}",
         )
     raw = await read_raw_body(request)
     return decode(raw, content_type)
@@ -122,12 +124,22 @@ def too_large() -> ApiError:
     return ApiError("RequestEntityTooLarge", "the request body is larger than 3145728 bytes")
 
 
+class _JsonCompatibleLoader(yaml.SafeLoader):
+    """YAML that yields only JSON types: unquoted dates stay strings, as Kubernetes reads them."""
+
+
+_JsonCompatibleLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def decode(raw: bytes, content_type: str) -> Any:
     if not raw.strip():
         raise bad_request("the request body is empty")
     try:
         if content_type == YAML:
-            return yaml.safe_load(raw)
+            return yaml.load(raw, Loader=_JsonCompatibleLoader)  # noqa: S506 - a SafeLoader
         return orjson.loads(raw)
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -193,4 +205,6 @@ async def delete_options(request: web.Request) -> DeleteOptions:
 
 
 def method_not_allowed() -> ApiError:
-    return ApiError("MethodNotAllowed", "the server does not allow this method on the requested resource")
+    return ApiError(
+        "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )

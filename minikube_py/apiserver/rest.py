@@ -8,16 +8,19 @@ only from the registry entry and the per-kind defaulting/validation tables.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from minikube_py import schema
 from minikube_py.apiserver import defaults, specs, validation
+from minikube_py.apiserver.allocators import ServiceAllocator
 from minikube_py.apiserver.errors import (
     ApiError,
+    Cause,
     already_exists,
     bad_request,
     conflict,
@@ -30,6 +33,8 @@ from minikube_py.store import (
     ConflictError,
     Entry,
     ExpiredError,
+    FutureRevisionError,
+    InvalidContinueTokenError,
     KeyExistsError,
     KeyNotFoundError,
     Store,
@@ -59,6 +64,18 @@ _GENERATION_KINDS = frozenset(
 # Resources whose DELETE answers with the object rather than a Status (as real Kubernetes).
 _RETURNS_DELETED_OBJECT = frozenset({("", "pods"), ("", "namespaces")})
 FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+Warnings = list[str]  # an alias: inside RestStorage, `list` names the list verb
+DEFAULT_SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
+
+
+def too_large_resource_version(requested: int, current: int) -> ApiError:
+    """504, as a real server answers after waiting in vain for the revision to appear."""
+    return ApiError(
+        "Timeout",
+        f"Too large resource version: {requested}, current: {current}",
+        causes=[Cause("ResourceVersionTooLarge", "Too large resource version", "")],
+        retry_after_seconds=1,
+    )
 
 
 def now_rfc3339() -> str:
@@ -145,12 +162,29 @@ class ListPage:
     remaining: int | None
 
 
+class Preparer(Protocol):
+    """Kind-specific work before a write is validated (e.g. allocating a Service's ClusterIP)."""
+
+    def prepare_for_create(self, obj: Obj) -> list[Cause]: ...
+
+    def prepare_for_update(self, obj: Obj, old: Obj) -> list[Cause]: ...
+
+
 class RestStorage:
     """create / get / list / watch / update / delete for every registered resource."""
 
-    def __init__(self, store: Store, registry: Registry) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        *,
+        service_cidr: ipaddress.IPv4Network = DEFAULT_SERVICE_CIDR,
+    ) -> None:
         self.store = store
         self.registry = registry
+        self.preparers: dict[tuple[str, str], Preparer] = {
+            ("", "Service"): ServiceAllocator(store, service_cidr),
+        }
 
     # ---- reads -------------------------------------------------------------------------------
 
@@ -180,10 +214,16 @@ class RestStorage:
                 want = limit - len(matches) if limit else 0
                 page = self.store.list(prefix, limit=want, continue_token=token, revision=revision)
                 revision = page.revision
-                matches.extend(e for e in page.entries if _selected(e, label_selector, field_selector))
+                matches.extend(
+                    e for e in page.entries if selected(e.value, label_selector, field_selector)
+                )
                 token = page.continue_token
                 if token is None or (limit and len(matches) >= limit):
                     break
+        except FutureRevisionError as exc:
+            raise too_large_resource_version(exc.requested, exc.current) from None
+        except InvalidContinueTokenError as exc:
+            raise bad_request(f"continue key is not valid: {exc}") from None
         except ExpiredError as exc:
             raise ApiError(
                 "Expired",
@@ -204,7 +244,7 @@ class RestStorage:
         self, resource: Resource, namespace: str | None, body: Obj, options: WriteOptions
     ) -> WriteResult:
         obj = self._decode_body(resource, namespace, body)
-        warnings = self._check_unknown_fields(resource, obj, options.field_validation)
+        warnings = self._check_fields(resource, obj, options.field_validation)
         meta = obj["metadata"]
         if resource.namespaced:
             self._require_active_namespace(meta["namespace"])
@@ -217,6 +257,7 @@ class RestStorage:
             obj["status"] = {}
         defaults.apply_defaults(resource.group, resource.kind, obj)
         self._validate(resource, obj, None)
+        self._prepare(resource, obj, None)
         if options.dry_run:
             if self.store.get(resource.key(meta.get("namespace"), meta["name"])) is not None:
                 raise already_exists(resource.plural, resource.group, meta["name"])
@@ -241,7 +282,7 @@ class RestStorage:
         obj = self._decode_body(resource, namespace, body)
         if obj["metadata"].get("name") != name:
             raise bad_request("the name of the object does not match the name on the URL")
-        warnings = self._check_unknown_fields(resource, obj, options.field_validation)
+        warnings = self._check_fields(resource, obj, options.field_validation)
         old = self.get(resource, namespace, name)
         expected = obj["metadata"].get("resourceVersion")
         if expected and expected != old.value["metadata"]["resourceVersion"]:
@@ -263,10 +304,9 @@ class RestStorage:
         self._check_delete_preconditions(resource, meta, options)
         finalizers = list(meta.get("finalizers") or [])
         finalizers += _propagation_finalizers(options.propagation_policy, finalizers)
-        if resource.group == "" and resource.plural == "namespaces":
-            return await self._delete_namespace(resource, entry, options)
+        held = bool(finalizers or pending_finalizers(resource, obj))
         grace = self._grace_period(resource, obj, options)
-        if not finalizers and not grace:
+        if not held and not grace:
             if options.dry_run:
                 return DeleteResult(obj, removed=True)
             return DeleteResult(await self._remove(resource, entry), removed=True)
@@ -277,6 +317,8 @@ class RestStorage:
         new["metadata"]["deletionGracePeriodSeconds"] = grace
         if finalizers:
             new["metadata"]["finalizers"] = finalizers
+        if "finalize" in resource.subresources:  # a namespace: its controller empties it
+            new.setdefault("status", {})["phase"] = "Terminating"
         if options.dry_run:
             return DeleteResult(new, removed=False)
         return DeleteResult(await self._store_update(resource, new, entry), removed=False)
@@ -315,17 +357,23 @@ class RestStorage:
             meta.pop("namespace", None)
         return obj
 
-    def _check_unknown_fields(self, resource: Resource, obj: Obj, mode: str) -> list[str]:
-        if mode == "Ignore":
-            return []
-        unknown = schema.unknown_fields(resource.api_version, resource.kind, obj)
-        if not unknown:
-            return []
-        messages = [f'unknown field "{path}"' for path in unknown]
-        if mode == "Strict":
+    def _check_fields(self, resource: Resource, obj: Obj, mode: str) -> Warnings:
+        """Reject wrongly typed fields (always) and unknown ones (per fieldValidation), as the
+        real server's strict decoder does; warnings are what Warn mode reports instead."""
+        result = schema.check(resource.api_version, resource.kind, obj)
+        if result.type_errors:
             raise bad_request(
-                f'{resource.kind} in version "{resource.version}" cannot be handled as a '
-                f"{resource.kind}: strict decoding error: " + ", ".join(messages)
+                schema.decode_error_message(
+                    resource.api_version, resource.kind, result.type_errors[0]
+                )
+            )
+        if mode == "Ignore" or not result.unknown:
+            return []
+        messages = [f'unknown field "{path}"' for path in result.unknown]
+        if mode == "Strict":
+            problem = "strict decoding error: " + ", ".join(messages)
+            raise bad_request(
+                schema.decode_error_message(resource.api_version, resource.kind, problem)
             )
         return messages
 
@@ -364,13 +412,28 @@ class RestStorage:
             name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
             raise invalid(resource.kind, resource.group, name, causes)
 
+    def _prepare(self, resource: Resource, obj: Obj, old: Obj | None) -> None:
+        preparer = self.preparers.get((resource.group, resource.kind))
+        if preparer is None:
+            return
+        if old is None:
+            causes = preparer.prepare_for_create(obj)
+        else:
+            causes = preparer.prepare_for_update(obj, old)
+        if causes:
+            raise invalid(resource.kind, resource.group, obj["metadata"]["name"], causes)
+
     def _merge_for_update(
         self, resource: Resource, obj: Obj, old: Obj, subresource: str | None
     ) -> Obj:
         """The stored object after a PUT: server-owned metadata and the other half kept."""
-        if subresource == "status":
+        if subresource in ("status", "finalize"):
+            # status writes change only status; a namespace's finalize only spec.finalizers
             new = copy.deepcopy(old)
-            new["status"] = obj.get("status", {})
+            if subresource == "status":
+                new["status"] = obj.get("status", {})
+            else:
+                new.setdefault("spec", {})["finalizers"] = obj.get("spec", {}).get("finalizers", [])
             return new
         meta, old_meta = obj["metadata"], old["metadata"]
         for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
@@ -381,20 +444,22 @@ class RestStorage:
                 obj["status"] = old["status"]
             else:
                 obj.pop("status", None)
+        if "finalize" in resource.subresources:
+            obj.setdefault("spec", {})["finalizers"] = old.get("spec", {}).get("finalizers", [])
         return obj
 
     async def _write_update(
-        self, resource: Resource, new: Obj, old: Entry, options: WriteOptions, warnings: list[str]
+        self, resource: Resource, new: Obj, old: Entry, options: WriteOptions, warnings: Warnings
     ) -> WriteResult:
         defaults.apply_defaults(resource.group, resource.kind, new)
         self._bump_generation(resource, new, old.value)
+        self._prepare(resource, new, old.value)  # restores allocated values before validation
         self._validate(resource, new, old.value)
         new["metadata"]["resourceVersion"] = old.value["metadata"]["resourceVersion"]
         if new == old.value or options.dry_run:
             # Real Kubernetes skips no-op writes: the resourceVersion stays, no watch event.
             return WriteResult(new if options.dry_run else old.value, warnings)
-        meta = new["metadata"]
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if new["metadata"].get("deletionTimestamp") and not pending_finalizers(resource, new):
             return WriteResult(await self._remove(resource, old), warnings)
         return WriteResult(await self._store_update(resource, new, old), warnings)
 
@@ -454,20 +519,13 @@ class RestStorage:
             return max(options.grace_period_seconds, 0)
         return int(spec.get("terminationGracePeriodSeconds", 30))
 
-    async def _delete_namespace(
-        self, resource: Resource, entry: Entry, options: DeleteOptions
-    ) -> DeleteResult:
-        """Namespaces turn Terminating; the namespace controller empties and then removes them."""
-        obj = entry.value
-        if obj["metadata"].get("deletionTimestamp"):
-            return DeleteResult(obj, removed=False)
-        new = copy.deepcopy(obj)
-        new["metadata"]["deletionTimestamp"] = now_rfc3339()
-        new["metadata"]["deletionGracePeriodSeconds"] = 0
-        new.setdefault("status", {})["phase"] = "Terminating"
-        if options.dry_run:
-            return DeleteResult(new, removed=False)
-        return DeleteResult(await self._store_update(resource, new, entry), removed=False)
+
+def pending_finalizers(resource: Resource, obj: Obj) -> list[str]:
+    """What still holds a deleted object: its finalizers, and a namespace's spec.finalizers."""
+    pending = list(obj["metadata"].get("finalizers") or [])
+    if "finalize" in resource.subresources:
+        pending += obj.get("spec", {}).get("finalizers") or []
+    return pending
 
 
 def _propagation_finalizers(policy: str | None, present: list[str]) -> list[str]:
@@ -483,9 +541,8 @@ def _name(entry: Entry) -> str:
     return str(entry.value["metadata"]["name"])
 
 
-def _selected(
-    entry: Entry, labels: LabelSelector | None, fields: FieldSelector | None
-) -> bool:
-    if labels is not None and not labels.matches(entry.value["metadata"].get("labels")):
+def selected(obj: Obj, labels: LabelSelector | None, fields: FieldSelector | None) -> bool:
+    """Whether an object matches a list or watch request's selectors."""
+    if labels is not None and not labels.matches(obj["metadata"].get("labels")):
         return False
-    return fields is None or fields.matches(entry.value)
+    return fields is None or fields.matches(obj)

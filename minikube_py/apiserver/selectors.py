@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.apiserver.errors import ApiError, Cause, bad_request
-from minikube_py.resources import Resource
 from minikube_py.apiserver.validation import (
     error_text,
     field_invalid,
@@ -22,6 +21,7 @@ from minikube_py.apiserver.validation import (
     is_label_value,
     is_qualified_name,
 )
+from minikube_py.resources import Resource
 
 # selection.Operator values
 IN = "in"
@@ -590,7 +590,9 @@ def field_value(obj: Mapping[str, Any], path: str) -> str:
 
 
 # core/v1 kinds with their own field-label conversion, which words unknown fields differently.
-_CORE_CONVERTED_KINDS = frozenset({"Pod", "Node", "Namespace", "ReplicationController", "Event", "Secret"})
+_CORE_CONVERTED_KINDS = frozenset(
+    {"Pod", "Node", "Namespace", "ReplicationController", "Event", "Secret"}
+)
 # ...of which these select by name only: they have no namespace to select on.
 _NAME_ONLY_KINDS = frozenset({"Node", "Namespace"})
 

@@ -7,6 +7,7 @@ import copy
 from aiohttp import web
 
 from minikube_py.apiserver.errors import ApiError, Cause, bad_request, conflict, invalid
+from minikube_py.apiserver.printers import label_selector_string
 from minikube_py.apiserver.request import (
     ResourcePath,
     dry_run,
@@ -35,35 +36,18 @@ async def _get_status(
     return rest.get(path.resource, path.namespace, _name(path)).value
 
 
-async def _put_status(
+async def _put_subresource(
     rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
 ) -> Obj:
+    """PUT of status (or a namespace's finalize): only that part of the object changes."""
     body = await read_body(request)
     result = await rest.update(
-        path.resource, path.namespace, _name(path), body, options, subresource="status"
+        path.resource, path.namespace, _name(path), body, options, subresource=path.subresource
     )
     return result.obj
 
 
 # ---- scale -----------------------------------------------------------------------------------
-
-
-def format_label_selector(selector: Obj | None) -> str:
-    """A LabelSelector as the string form Scale's status.selector uses (`app=web,tier in (a)`)."""
-    if not selector:
-        return ""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], sorted(expr.get("values") or [])
-        parts.append(
-            {
-                "In": f"{key} in ({','.join(values)})",
-                "NotIn": f"{key} notin ({','.join(values)})",
-                "Exists": key,
-                "DoesNotExist": f"!{key}",
-            }[op]
-        )
-    return ",".join(parts)
 
 
 def to_scale(obj: Obj) -> Obj:
@@ -83,7 +67,7 @@ def to_scale(obj: Obj) -> Obj:
         "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
         "status": {
             "replicas": obj.get("status", {}).get("replicas", 0),
-            "selector": format_label_selector(selector),
+            "selector": label_selector_string(selector) or "",
         },
     }
 
@@ -101,8 +85,9 @@ async def _put_scale(
     return await apply_scale(rest, path, body, options)
 
 
-async def apply_scale(rest: RestStorage, path: ResourcePath, scale: Obj, options: WriteOptions
-                      ) -> Obj:
+async def apply_scale(
+    rest: RestStorage, path: ResourcePath, scale: Obj, options: WriteOptions
+) -> Obj:
     """Set spec.replicas from a Scale, honouring its resourceVersion precondition."""
     name = _name(path)
     if not isinstance(scale, dict) or scale.get("kind", "Scale") != "Scale":
@@ -113,8 +98,13 @@ async def apply_scale(rest: RestStorage, path: ResourcePath, scale: Obj, options
             "Scale",
             "autoscaling",
             name,
-            [Cause("FieldValueInvalid", f"Invalid value: {replicas}: must be greater than or "
-                   "equal to 0", "spec.replicas")],
+            [
+                Cause(
+                    "FieldValueInvalid",
+                    f"Invalid value: {replicas}: must be greater than or equal to 0",
+                    "spec.replicas",
+                )
+            ],
         )
     entry = rest.get(path.resource, path.namespace, name)
     expected = (scale.get("metadata") or {}).get("resourceVersion")
@@ -194,7 +184,8 @@ def _name(path: ResourcePath) -> str:
 
 _HANDLERS = {
     ("status", "GET"): _get_status,
-    ("status", "PUT"): _put_status,
+    ("status", "PUT"): _put_subresource,
+    ("finalize", "PUT"): _put_subresource,
     ("scale", "GET"): _get_scale,
     ("scale", "PUT"): _put_scale,
     ("binding", "POST"): _post_binding,

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
 
 from minikube_py.apiserver.errors import ApiError
+from minikube_py.apiserver.rest import selected
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector
 from minikube_py.apiserver.tables import table
 from minikube_py.resources import Obj, Resource
-from minikube_py.store import Entry, Event, ExpiredError, Store, WatcherTooSlowError
+from minikube_py.store import Entry, Event, ExpiredError, Store, Watch, WatcherTooSlowError
 
 MAX_WATCH_SECONDS = 1800  # the real server's cap is a random 30-60 min; clients re-watch
 BOOKMARK_INTERVAL = 30.0
@@ -32,6 +33,17 @@ class WatchOptions:
     field_selector: FieldSelector | None = None
     as_table: bool = False
     include_object: str = "Metadata"
+
+
+def visible_type(event: Event, matches: Callable[[Obj], bool]) -> str | None:
+    """The event type a filtered watcher sees: objects leaving its selector are DELETED to it."""
+    now_matches = matches(event.entry.value)
+    if event.type == "DELETED":
+        return "DELETED" if now_matches else None
+    was_matching = event.prev is not None and matches(event.prev.value)
+    if now_matches:
+        return "MODIFIED" if was_matching else "ADDED"
+    return "DELETED" if was_matching else None
 
 
 class WatchStream:
@@ -97,8 +109,8 @@ class WatchStream:
         if self.options.send_initial_events:
             await response.write(self._bookmark_line(revision, initial_events_end=True))
 
-    async def _send_live(self, response: web.StreamResponse, watch: object) -> None:
-        iterator = aiter(watch)  # type: ignore[call-overload]
+    async def _send_live(self, response: web.StreamResponse, watch: Watch) -> None:
+        iterator = aiter(watch)
         while True:
             try:
                 event = await asyncio.wait_for(anext(iterator), BOOKMARK_INTERVAL)
@@ -113,26 +125,14 @@ class WatchStream:
                 await response.write(line)
 
     def _event_line(self, event: Event) -> bytes | None:
-        """The event as this watcher sees it: objects leaving its selector are DELETED to it."""
-        now_matches = self._matches(event.entry.value)
-        if event.type == "DELETED":
-            return self._line("DELETED", event.entry) if now_matches else None
-        was_matching = event.prev is not None and self._matches(event.prev.value)
-        if now_matches:
-            return self._line("MODIFIED" if was_matching else "ADDED", event.entry)
-        return self._line("DELETED", event.entry) if was_matching else None
+        event_type = visible_type(event, self._matches)
+        return self._line(event_type, event.entry) if event_type else None
 
     def _matches(self, obj: Obj) -> bool:
-        labels, fields = self.options.label_selector, self.options.field_selector
-        if labels is not None and not labels.matches(obj["metadata"].get("labels")):
-            return False
-        return fields is None or fields.matches(obj)
+        return selected(obj, self.options.label_selector, self.options.field_selector)
 
     def _line(self, event_type: str, entry: Entry) -> bytes:
-        if self.options.as_table:
-            body = orjson.dumps(self._table([entry.value]))
-        else:
-            body = entry.raw
+        body = orjson.dumps(self._table([entry.value])) if self.options.as_table else entry.raw
         return b'{"type":"' + event_type.encode() + b'","object":' + body + b"}\n"
 
     def _table(self, objects: Iterable[Obj]) -> Obj:
@@ -150,11 +150,13 @@ class WatchStream:
         meta: Obj = {"resourceVersion": str(revision)}
         if initial_events_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-        body = {"kind": self.resource.kind, "apiVersion": self.resource.api_version, "metadata": meta}
+        body = {
+            "kind": self.resource.kind,
+            "apiVersion": self.resource.api_version,
+            "metadata": meta,
+        }
         return orjson.dumps({"type": "BOOKMARK", "object": body}) + b"\n"
 
     def _error_line(self, exc: ExpiredError) -> bytes:
-        error = ApiError(
-            "Expired", f"too old resource version: {exc.requested} ({exc.compacted})"
-        )
+        error = ApiError("Expired", f"too old resource version: {exc.requested} ({exc.compacted})")
         return orjson.dumps({"type": "ERROR", "object": error.status()}) + b"\n"

@@ -25,20 +25,17 @@ def server() -> Iterator[ServerProcess]:
             process.stop()
 
 
-@pytest.fixture(scope="session")
-def kubectl_versions(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
-                     ) -> dict[str, Kubectl]:
-    binaries = kubectl_binaries()
-    if not binaries:
-        pytest.skip("kubectl is not installed")
-    chosen = {v: binaries[v] for v in WANTED_KUBECTL if v in binaries} or {
-        "default": binaries["default"]
-    }
-    print(f"\nkubectl versions under test: {', '.join(sorted(chosen))}")
-    return {
-        version: Kubectl(path, server.kubeconfig, tmp_path_factory.mktemp(f"kube-{version}"), version)
-        for version, path in chosen.items()
-    }
+@pytest.fixture(scope="session", params=WANTED_KUBECTL)
+def each_kubectl(
+    request: pytest.FixtureRequest, server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Kubectl:
+    """Each kubectl version the acceptance points name, when this machine has it."""
+    version = request.param
+    path = kubectl_binaries().get(version)
+    if path is None:
+        pytest.skip(f"kubectl {version} is not on this machine")
+    print(f"\n[kubectl {version}: {path}]")
+    return Kubectl(path, server.kubeconfig, tmp_path_factory.mktemp(f"kube-{version}"), version)
 
 
 @pytest.fixture(scope="session")

@@ -114,7 +114,12 @@ class Kubectl:
     def run(
         self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        cmd = [self.binary, f"--kubeconfig={self.kubeconfig}", f"--cache-dir={self.cache_dir}", *args]
+        cmd = [
+            self.binary,
+            f"--kubeconfig={self.kubeconfig}",
+            f"--cache-dir={self.cache_dir}",
+            *args,
+        ]
         result = subprocess.run(
             cmd, input=input, capture_output=True, text=True, timeout=timeout, check=False
         )

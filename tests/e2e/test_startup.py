@@ -33,7 +33,9 @@ def _request(server: ServerProcess, path: str, token: str | None = None) -> tupl
         return response.status, {"text": body.decode()}
 
 
-def _start_failure(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _start_failure(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "minikube_py", *args],
         capture_output=True,
@@ -129,14 +131,18 @@ def test_busy_port_is_reported() -> None:
         port = busy.getsockname()[1]
         result = _start_failure("--no-kubelet", "--data-dir", str(data_dir), "--port", str(port))
     assert result.returncode == 1
-    assert f"error: cannot listen on 127.0.0.1:{port}: the address is already in use" in result.stderr
+    assert (
+        f"error: cannot listen on 127.0.0.1:{port}: the address is already in use" in result.stderr
+    )
     assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_unwritable_data_dir_is_reported(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    result = _start_failure("--no-kubelet", "--data-dir", str(blocker / "data"), "--port", str(free_port()))
+    result = _start_failure(
+        "--no-kubelet", "--data-dir", str(blocker / "data"), "--port", str(free_port())
+    )
     assert result.returncode == 1
     assert f"error: the data dir {blocker / 'data'} is not writable" in result.stderr
     assert "Traceback" not in result.stderr
@@ -162,21 +168,41 @@ def test_unreachable_dockerd_is_reported(tmp_path: Path) -> None:
     assert "--runtime simulated" in result.stderr
 
 
-def test_docker_runtime_needs_root(tmp_path: Path) -> None:
-    if os.geteuid() != 0:
-        result = _start_failure("--data-dir", str(tmp_path), "--port", str(free_port()))
-    else:
-        nobody = 65534
-        tmp_path.chmod(0o777)
-        result = subprocess.run(
-            [sys.executable, "-m", "minikube_py", "--data-dir", str(tmp_path / "d"),
-             "--port", str(free_port())],
-            capture_output=True, text=True, timeout=60, check=False,
-            env={**os.environ, "HOME": str(tmp_path)}, user=nobody, group=nobody,
-        )  # fmt: skip
-        if "Permission denied" in result.stderr and "python" in result.stderr.lower():
-            pytest.skip("this Python installation is not readable by an unprivileged user")
-    assert result.returncode == 1
+def _world_usable(path: Path) -> bool:
+    """Whether an unprivileged user can reach and run `path` (every parent must be o+x)."""
+    real = Path(os.path.realpath(path))
+    folders_ok = all(p.stat().st_mode & 0o001 for p in real.parents)
+    return folders_ok and bool(real.stat().st_mode & 0o005)
+
+
+def _python_for_nobody() -> tuple[str, dict[str, str]]:
+    """A Python an unprivileged user may run, seeing this project and its installed packages."""
+    site_packages = [p for p in sys.path if p.endswith("site-packages")]
+    project = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([project, *site_packages])}
+    for candidate in (
+        sys.executable,
+        f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}",
+    ):
+        if Path(candidate).exists() and _world_usable(Path(candidate)):
+            return candidate, env
+    pytest.skip("no Python of this version is usable by an unprivileged user here")
+
+
+def test_docker_runtime_needs_root() -> None:
+    with temporary_dir("minikube-py-nobody-") as home:
+        home.chmod(0o777)  # the unprivileged user's home and data dir
+        command = ["-m", "minikube_py", "--data-dir", str(home / "d"), "--port", str(free_port())]
+        if os.geteuid() != 0:
+            result = _start_failure(*command[2:])
+        else:
+            python, env = _python_for_nobody()
+            nobody = 65534
+            result = subprocess.run(
+                [python, *command], capture_output=True, text=True, timeout=60, check=False,
+                env={**env, "HOME": str(home)}, user=nobody, group=nobody, cwd=home,
+            )  # fmt: skip
+    assert result.returncode == 1, result.stderr
     assert "need root" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -1,4 +1,4 @@
-"""Built-in schemas and strict field validation: unknown field paths as Kubernetes names them."""
+"""Built-in schemas and the decoder's checks: unknown field paths and type errors in Go's words."""
 
 from __future__ import annotations
 
@@ -174,9 +174,10 @@ def crd() -> Obj:
 
 
 @pytest.mark.parametrize("make", [deployment, pod, service, config_map, crd])
-def test_valid_objects_have_no_unknown_fields(make: Any) -> None:
+def test_valid_objects_have_no_unknown_fields_or_type_errors(make: Any) -> None:
     obj = make()
     assert schema.unknown_fields(obj["apiVersion"], obj["kind"], obj) == []
+    assert schema.check(obj["apiVersion"], obj["kind"], obj) == schema.CheckResult([], [])
 
 
 def test_unknown_fields_use_the_decoder_path_format_in_document_order() -> None:
@@ -305,8 +306,9 @@ def test_definitions_are_indexed_by_group_version_kind() -> None:
 def test_checking_does_not_modify_the_object() -> None:
     obj = deployment()
     obj["spec"]["foo"] = 1
+    obj["spec"]["replicas"] = "3"
     before = copy.deepcopy(obj)
-    schema.unknown_fields("apps/v1", "Deployment", obj)
+    schema.check("apps/v1", "Deployment", obj)
     assert obj == before
 
 
@@ -322,7 +324,265 @@ def test_check_speed_after_loading() -> None:
     rounds = 200
     start = time.perf_counter()
     for _ in range(rounds):
-        schema.unknown_fields("apps/v1", "Deployment", obj)
+        schema.check("apps/v1", "Deployment", obj)
     per_check_us = (time.perf_counter() - start) / rounds * 1e6
-    # Measured ~45 µs per Deployment (budget: 1 ms); printed, not asserted, to stay unflaky.
-    print(f"unknown_fields(Deployment): {per_check_us:.0f} µs")
+    # Measured ~90 µs per Deployment (budget: 1 ms); printed, not asserted, to stay unflaky.
+    print(f"check(Deployment): {per_check_us:.0f} µs")
+
+
+# Type errors: a value of the wrong JSON type fails decoding into the Go struct (a 400 whatever
+# the fieldValidation mode), worded as encoding/json's UnmarshalTypeError with sigs.k8s.io/json's
+# context: the innermost struct, then the json field names from the root (no indices, no keys).
+
+
+def type_errors(obj: Obj) -> list[str]:
+    return schema.check(obj["apiVersion"], obj["kind"], obj).type_errors
+
+
+def set_at(obj: Obj, where: tuple[str | int, ...], value: Any) -> None:
+    parent: Any = obj
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[where[-1]] = value
+
+
+TEMPLATE = ("spec", "template", "spec")
+WEB = (*TEMPLATE, "containers", 0)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "error"),
+    [
+        (("metadata", "labels", "a"), 1, ("number", "ObjectMeta.metadata.labels", "string")),
+        (("metadata", "name"), 5, ("number", "ObjectMeta.metadata.name", "string")),
+        (("spec", "replicas"), "3", ("string", "DeploymentSpec.spec.replicas", "int32")),
+        (("spec", "replicas"), 1.5, ("number 1.5", "DeploymentSpec.spec.replicas", "int32")),
+        # Go parses the literal `1.0` as an integer, and fails.
+        (("spec", "replicas"), 1.0, ("number 1.0", "DeploymentSpec.spec.replicas", "int32")),
+        (("spec", "replicas"), True, ("bool", "DeploymentSpec.spec.replicas", "int32")),
+        (
+            ("spec", "replicas"),
+            2**31,
+            ("number 2147483648", "DeploymentSpec.spec.replicas", "int32"),
+        ),
+        (("spec", "paused"), "true", ("string", "DeploymentSpec.spec.paused", "bool")),
+        (
+            ("spec", "selector", "matchLabels", "app"),
+            {"name": "web"},
+            ("object", "LabelSelector.spec.selector.matchLabels", "string"),
+        ),
+        (
+            (*TEMPLATE, "containers"),
+            {"name": "web"},
+            ("object", "PodSpec.spec.template.spec.containers", "[]v1.Container"),
+        ),
+        (
+            (*TEMPLATE, "nodeSelector"),
+            ["linux"],
+            ("array", "PodSpec.spec.template.spec.nodeSelector", "map[string]string"),
+        ),
+        (
+            (*TEMPLATE, "securityContext"),
+            "root",
+            ("string", "PodSpec.spec.template.spec.securityContext", "v1.PodSecurityContext"),
+        ),
+        (
+            (*WEB, "ports", 0, "containerPort"),
+            "80",
+            ("string", "ContainerPort.spec.template.spec.containers.ports.containerPort", "int32"),
+        ),
+        (
+            (*WEB, "command"),
+            "sleep 1",
+            ("string", "Container.spec.template.spec.containers.command", "[]string"),
+        ),
+        (
+            (*WEB, "env", 0),
+            "A=b",
+            ("string", "Container.spec.template.spec.containers.env", "v1.EnvVar"),
+        ),
+    ],
+)
+def test_wrong_types_are_named_by_struct_field_path_and_go_type(
+    where: tuple[str | int, ...], value: Any, error: tuple[str, str, str]
+) -> None:
+    obj = deployment()
+    set_at(obj, where, value)
+    json_value, field, go_type = error
+    assert type_errors(obj) == [
+        f"json: cannot unmarshal {json_value} into Go struct field {field} of type {go_type}"
+    ]
+    assert schema.unknown_fields("apps/v1", "Deployment", obj) == []
+
+
+def test_wrong_types_in_pods_and_config_maps() -> None:
+    obj = pod()
+    obj["spec"]["containers"] = "busybox"
+    assert type_errors(obj) == [
+        "json: cannot unmarshal string into Go struct field PodSpec.spec.containers "
+        "of type []v1.Container"
+    ]
+
+    obj = config_map()
+    obj["data"]["port"] = 8080
+    obj["binaryData"]["blob"] = 1
+    assert type_errors(obj) == [
+        "json: cannot unmarshal number into Go struct field ConfigMap.data of type string",
+        "json: cannot unmarshal number into Go struct field ConfigMap.binaryData of type []uint8",
+    ]
+
+
+def test_int64_fields_take_what_int32_fields_refuse() -> None:
+    obj = deployment()
+    obj["metadata"]["generation"] = 2**40
+    obj["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 2**63
+    assert type_errors(obj) == [
+        "json: cannot unmarshal number 9223372036854775808 into Go struct field "
+        "PodSpec.spec.template.spec.terminationGracePeriodSeconds of type int64"
+    ]
+
+
+def test_numbers_take_integers_and_fractions() -> None:
+    obj = crd()
+    props = obj["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+    props["spec"]["properties"]["n"].update(maximum=10, multipleOf=0.5)
+    assert type_errors(obj) == []
+    props["spec"]["properties"]["n"]["minimum"] = "0"
+    assert type_errors(obj) == [
+        "json: cannot unmarshal string into Go struct field JSONSchemaProps.spec.versions.schema"
+        ".openAPIV3Schema.properties.properties.minimum of type float64"
+    ]
+
+
+def test_null_is_accepted_anywhere() -> None:
+    obj = deployment()
+    obj["metadata"]["labels"]["a"] = None
+    obj["metadata"]["annotations"] = None
+    obj["spec"]["replicas"] = None
+    obj["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = None
+    obj["spec"]["template"]["spec"]["volumes"] = [None]
+    obj["spec"]["template"]["spec"]["securityContext"] = None
+    web = obj["spec"]["template"]["spec"]["containers"][0]
+    web["ports"][0]["containerPort"] = None
+    web["resources"]["limits"]["cpu"] = None
+    web["command"] = [None]
+    obj["status"] = None
+    assert schema.check("apps/v1", "Deployment", obj) == schema.CheckResult([], [])
+
+
+def test_int_or_string_takes_an_int32_or_a_string() -> None:
+    obj = service()
+    obj["spec"]["ports"][0]["targetPort"] = "http"
+    obj["spec"]["ports"][1]["targetPort"] = 8080
+    assert type_errors(obj) == []
+    obj["spec"]["ports"][0]["targetPort"] = 80.5
+    obj["spec"]["ports"][1]["targetPort"] = {"port": 1}
+    assert type_errors(obj) == [
+        "json: cannot unmarshal number 80.5 into Go struct field ServicePort.spec.ports.targetPort "
+        "of type int32",
+        "json: cannot unmarshal object into Go struct field ServicePort.spec.ports.targetPort "
+        "of type int32",
+    ]
+
+
+@pytest.mark.parametrize("good", ["500m", "1.5Gi", " 2 ", "1e3", "1E-2", ".5", "+1k", 2, 0.25])
+def test_quantities_take_numbers_and_quantity_strings(good: Any) -> None:
+    obj = pod()
+    obj["spec"]["containers"][0]["resources"] = {"limits": {"cpu": good}}
+    assert type_errors(obj) == []
+
+
+QUANTITY_FORMAT = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        (True, QUANTITY_FORMAT),
+        ({"amount": 1}, QUANTITY_FORMAT),
+        ("25%", QUANTITY_FORMAT),
+        ("", QUANTITY_FORMAT),
+        ("32MMi", "unable to parse quantity's suffix"),
+        ("1e", "unable to parse quantity's suffix"),
+    ],
+)
+def test_bad_quantities_fail_as_resource_quantity_parses_them(bad: Any, error: str) -> None:
+    # Quantity's own UnmarshalJSON reports these, without the field.
+    obj = pod()
+    obj["spec"]["containers"][0]["resources"] = {"requests": {"memory": bad}}
+    assert type_errors(obj) == [error]
+
+
+def test_errors_of_types_with_their_own_decoder_come_first() -> None:
+    # Go notes a plain type error and goes on, but a type's own UnmarshalJSON (int-or-string,
+    # quantity, time) stops the decoder with its error: that one is reported.
+    obj = deployment()
+    obj["metadata"]["labels"]["a"] = 1
+    obj["metadata"]["creationTimestamp"] = 1700000000
+    obj["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = True
+    assert type_errors(obj) == [
+        "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp "
+        "of type string",
+        "json: cannot unmarshal bool into Go struct field RollingUpdateDeployment.spec.strategy"
+        ".rollingUpdate.maxSurge of type int32",
+        "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels "
+        "of type string",
+    ]
+
+
+def test_raw_json_fields_take_any_value() -> None:
+    revision = {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {"name": "r"},
+        "data": "any JSON",  # RawExtension keeps the raw bytes
+        "revision": 1,
+    }
+    for data in ("any JSON", [1, "x"], 5, True, {"spec": {"x": [1]}}):
+        revision["data"] = data
+        assert schema.check("apps/v1", "ControllerRevision", revision) == schema.CheckResult([], [])
+    revision["revision"] = "1"
+    assert type_errors(revision) == [
+        "json: cannot unmarshal string into Go struct field ControllerRevision.revision "
+        "of type int64"
+    ]
+
+
+def test_a_wrongly_typed_subtree_is_not_searched_for_unknown_fields() -> None:
+    obj = deployment()
+    obj["spec"]["template"]["spec"]["containers"] = {"name": "web", "bogus": 1}
+    result = schema.check("apps/v1", "Deployment", obj)
+    assert result.unknown == []
+    assert len(result.type_errors) == 1
+
+
+def test_caller_schemas_preserve_unknown_fields_subtrees_take_anything() -> None:
+    widget_schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    widget = {
+        "spec": {"n": 1, "port": 80, "extra": [1, {"kept": True}], "tpl": "anything"},
+        "status": {"free": "form"},
+    }
+    assert schema.check_in(widget_schema, widget) == schema.CheckResult([], [])
+    widget["spec"] = "not an object"  # the preserve-unknown-fields node itself takes any value
+    assert schema.check_in(widget_schema, widget) == schema.CheckResult([], [])
+
+    widget["spec"] = {"n": "1", "port": True, "tags": "a"}
+    assert schema.check_in(widget_schema, widget).type_errors == [
+        "json: cannot unmarshal string into Go struct field .spec.n of type int64",
+        "json: cannot unmarshal bool into Go struct field .spec.port of type int32",
+        "json: cannot unmarshal string into Go struct field .spec.tags of type []string",
+    ]
+
+
+def test_decode_error_message_is_the_api_servers_bad_request() -> None:
+    obj = config_map()
+    obj["metadata"]["labels"] = {"a": 1}
+    assert schema.decode_error_message("v1", "ConfigMap", type_errors(obj)[0]) == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
+        "number into Go struct field ObjectMeta.metadata.labels of type string"
+    )
+    assert schema.decode_error_message("apps/v1", "Deployment", "strict decoding error: x") == (
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: x'
+    )
