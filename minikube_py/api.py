@@ -229,7 +229,7 @@ class ApiServer:
             path.namespace,
             label_selector=_label_selector(request),
             field_selector=_field_selector(request, resource),
-            limit=query_int(request, "limit", 0) or 0,
+            limit=_limit(request),
             continue_token=request.query.get("continue") or None,
             revision=_list_revision(request),
         )
@@ -253,7 +253,7 @@ class ApiServer:
             label_selector=_label_selector(request),
             field_selector=_field_selector(request, path.resource),
             as_table=wants_table(request),
-            include_object=_include(request),
+            include_object=_include(request) if wants_table(request) else "Metadata",
         )
         _check_watch_resource_version(options)
         return await WatchStream(self.store, path.resource, path.namespace, options).serve(request)
@@ -303,6 +303,13 @@ def _field_selector(request: web.Request, resource: Resource) -> FieldSelector |
     if not text:
         return None
     return field_selector_for(resource, text)
+
+
+def _limit(request: web.Request) -> int:
+    limit = query_int(request, "limit", 0) or 0
+    if limit < 0:
+        raise bad_request(f"limit: Invalid value: {limit}: must be greater than or equal to 0")
+    return limit
 
 
 def _include(request: web.Request) -> str:
@@ -379,7 +386,12 @@ def _warning_headers(warnings: list[str]) -> CIMultiDict[str] | None:
     """One `Warning: 299 - "..."` header per warning; kubectl prints each on stderr."""
     if not warnings:
         return None
-    return CIMultiDict(("Warning", f'299 - "{w}"') for w in warnings)
+    return CIMultiDict(("Warning", f'299 - "{_quoted(w)}"') for w in warnings)
+
+
+def _quoted(text: str) -> str:
+    """The body of an HTTP quoted-string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _error_response(error: ApiError) -> web.Response:
