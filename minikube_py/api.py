@@ -16,7 +16,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from minikube_py import KUBERNETES_VERSION, __version__
-from minikube_py.apiserver import discovery, subresources
+from minikube_py.apiserver import discovery, openapi, subresources
 from minikube_py.apiserver.errors import ApiError, bad_request
 from minikube_py.apiserver.request import (
     ResourcePath,
@@ -66,6 +66,7 @@ class ApiServer:
         self.server_address = server_address
         self.discovery = discovery.build(registry, server_address)
         registry.on_change(self._rebuild_discovery)
+        self.openapi = openapi.OpenApi(registry)
 
     def _rebuild_discovery(self) -> None:
         self.discovery = discovery.build(self.registry, self.server_address)
@@ -79,6 +80,7 @@ class ApiServer:
         app.router.add_get("/version", self.version)
         for probe in ("/livez", "/readyz", "/healthz"):
             app.router.add_get(probe, self.health)
+        self.openapi.add_routes(app.router)
         app.router.add_route("*", "/api{tail:(/.*)?}", self.dispatch)
         app.router.add_route("*", "/apis{tail:(/.*)?}", self.dispatch)
         return app

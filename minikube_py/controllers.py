@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 from collections import defaultdict
 
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import Client, EventHandler, Informer, WorkQueue, run_worker
-from minikube_py.resources import Obj, Registry, Resource
+from minikube_py.resources import Obj, Registry, Resource, clone
 
 log = logging.getLogger(__name__)
 NAMESPACE_FINALIZER = "kubernetes"
@@ -102,7 +101,7 @@ class NamespaceController(Controller):
             return
         finalizers = namespace.get("spec", {}).get("finalizers") or []
         if NAMESPACE_FINALIZER in finalizers:
-            released = copy.deepcopy(namespace)
+            released = clone(namespace)
             released["spec"]["finalizers"] = [f for f in finalizers if f != NAMESPACE_FINALIZER]
             await self.client.update(self.namespaces, None, released, subresource="finalize")
 
@@ -179,7 +178,7 @@ class GarbageCollector(Controller):
             if known is None:
                 continue
             resource, dependent = known
-            updated = copy.deepcopy(dependent)
+            updated = clone(dependent)
             updated["metadata"]["ownerReferences"] = [
                 ref for ref in dependent["metadata"].get("ownerReferences", []) if ref["uid"] != uid
             ]
@@ -221,7 +220,7 @@ class GarbageCollector(Controller):
 
     async def _remove_finalizer(self, resource: Resource, obj: Obj, finalizer: str) -> None:
         current = await self.client.get(resource, _namespace(obj), obj["metadata"]["name"])
-        updated = copy.deepcopy(current)
+        updated = clone(current)
         updated["metadata"]["finalizers"] = [
             f for f in current["metadata"].get("finalizers", []) if f != finalizer
         ]

@@ -11,7 +11,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 Obj = dict[str, Any]
+
+
+def clone(obj: Obj) -> Obj:
+    """A deep copy of a JSON object; an orjson round trip is several times faster than deepcopy."""
+    copied: Obj = orjson.loads(orjson.dumps(obj))
+    return copied
+
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 

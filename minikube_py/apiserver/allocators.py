@@ -36,6 +36,10 @@ class ServiceAllocator:
     def prepare_for_update(self, service: Obj, old: Obj) -> list[Cause]:
         """An update that leaves allocated values out keeps them (real PrepareForUpdate)."""
         spec, old_spec = service.setdefault("spec", {}), old.get("spec", {})
+        if spec.get("type") == "ExternalName":  # a name, not an address: it releases its IPs
+            spec.pop("clusterIP", None)
+            spec.pop("clusterIPs", None)
+            return []
         for key in ("clusterIP", "clusterIPs"):
             if not spec.get(key) and old_spec.get(key):
                 spec[key] = old_spec[key]

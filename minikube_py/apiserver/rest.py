@@ -7,7 +7,6 @@ only from the registry entry and the per-kind defaulting/validation tables.
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import secrets
 import time
@@ -28,7 +27,7 @@ from minikube_py.apiserver.errors import (
     not_found,
 )
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector
-from minikube_py.resources import Obj, Registry, Resource
+from minikube_py.resources import Obj, Registry, Resource, clone
 from minikube_py.store import (
     ConflictError,
     Entry,
@@ -312,7 +311,7 @@ class RestStorage:
             return DeleteResult(await self._remove(resource, entry), removed=True)
         if meta.get("deletionTimestamp"):
             return DeleteResult(obj, removed=False)
-        new = copy.deepcopy(obj)
+        new = clone(obj)
         new["metadata"]["deletionTimestamp"] = now_rfc3339()
         new["metadata"]["deletionGracePeriodSeconds"] = grace
         if finalizers:
@@ -338,7 +337,7 @@ class RestStorage:
                 f"{'kind' if kind != resource.kind else 'API version'} "
                 f"({resource.kind if kind != resource.kind else resource.api_version})"
             )
-        obj = copy.deepcopy(body)
+        obj = clone(body)
         obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
         meta = obj.get("metadata")
         if meta is None:
@@ -429,7 +428,7 @@ class RestStorage:
         """The stored object after a PUT: server-owned metadata and the other half kept."""
         if subresource in ("status", "finalize"):
             # status writes change only status; a namespace's finalize only spec.finalizers
-            new = copy.deepcopy(old)
+            new = clone(old)
             if subresource == "status":
                 new["status"] = obj.get("status", {})
             else:
@@ -452,6 +451,7 @@ class RestStorage:
         self, resource: Resource, new: Obj, old: Entry, options: WriteOptions, warnings: Warnings
     ) -> WriteResult:
         defaults.apply_defaults(resource.group, resource.kind, new)
+        defaults.prepare_for_update(resource.group, resource.kind, new, old.value)
         self._bump_generation(resource, new, old.value)
         self._prepare(resource, new, old.value)  # restores allocated values before validation
         self._validate(resource, new, old.value)

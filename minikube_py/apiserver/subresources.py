@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from aiohttp import web
 
 from minikube_py.apiserver.errors import ApiError, Cause, bad_request, conflict, invalid
@@ -17,7 +15,7 @@ from minikube_py.apiserver.request import (
     write_options,
 )
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions
-from minikube_py.resources import Obj, Resource
+from minikube_py.resources import Obj, Resource, clone
 
 
 async def handle(rest: RestStorage, request: web.Request, path: ResourcePath) -> web.Response:
@@ -110,7 +108,7 @@ async def apply_scale(
     expected = (scale.get("metadata") or {}).get("resourceVersion")
     if expected and expected != entry.value["metadata"]["resourceVersion"]:
         raise conflict(path.resource.plural, path.resource.group, name)
-    new = copy.deepcopy(entry.value)
+    new = clone(entry.value)
     new.setdefault("spec", {})["replicas"] = replicas
     if options.dry_run:
         return to_scale(new)
@@ -153,7 +151,7 @@ async def bind_pod(
             kind="pods/binding",
         )
     if not options.dry_run:
-        new = copy.deepcopy(entry.value)
+        new = clone(entry.value)
         new["spec"]["nodeName"] = node
         await rest.write_object(pods, new, entry)
     return _success_status()
