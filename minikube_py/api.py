@@ -23,6 +23,7 @@ from minikube_py.apiserver.request import (
     check_acceptable,
     delete_options,
     json_response,
+    media_type,
     method_not_allowed,
     not_found_path,
     query_bool,
@@ -36,6 +37,7 @@ from minikube_py.apiserver.rest import ListPage, RestStorage
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
 from minikube_py.apiserver.tables import INCLUDE_OBJECT_POLICIES, table
 from minikube_py.apiserver.watch import WatchOptions, WatchStream
+from minikube_py.patch import accepted_patch_types
 from minikube_py.resources import Obj, Registry, Resource
 from minikube_py.security import Authenticator
 from minikube_py.store import Store
@@ -216,6 +218,19 @@ class ApiServer:
                 resource, path.namespace, name, await read_body(request), write_options(request)
             )
             return json_response(result.obj, 200, _warning_headers(result.warnings))
+        if request.method == "PATCH":
+            _require_verb(resource, "patch")
+            result = await self.rest.patch(
+                resource,
+                path.namespace,
+                name,
+                media_type(request.headers.get("Content-Type", "")),
+                await read_body(request, accepted_patch_types(resource.api_version, resource.kind)),
+                write_options(request),
+                force=query_bool(request, "force"),
+            )
+            status = 201 if result.created else 200
+            return json_response(result.obj, status, _warning_headers(result.warnings))
         if request.method == "DELETE":
             _require_verb(resource, "delete")
             deleted = await self.rest.delete(

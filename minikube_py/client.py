@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import orjson
 import yaml
@@ -234,8 +234,10 @@ class HttpClient:
     async def close(self) -> None:
         await self.session.close()
 
-    async def _request(self, method: str, path: str, body: Obj | None = None, **query: Any) -> Obj:
-        params = {k: str(v) for k, v in query.items() if v not in (None, "", 0)}
+    async def _request(
+        self, method: str, path: str, body: Obj | None = None, query: Obj | None = None
+    ) -> Obj:
+        params = {k: str(v) for k, v in (query or {}).items() if v not in (None, "", 0)}
         data = orjson.dumps(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
         async with self.session.request(

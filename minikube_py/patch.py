@@ -19,6 +19,7 @@ from minikube_py import schema
 from minikube_py.patching.apply import server_side_apply, update_managed_fields
 from minikube_py.patching.jsonpatch import json_patch
 from minikube_py.patching.media import (
+    APPLY_PATCH,
     CUSTOM_RESOURCE_PATCH_TYPES,
     JSON_PATCH,
     MERGE_PATCH,
@@ -31,6 +32,7 @@ from minikube_py.patching.strategic import strategic_merge_patch
 from minikube_py.resources import Obj
 
 __all__ = [
+    "APPLY_PATCH",
     "PATCH_TYPES",
     "accepted_patch_types",
     "apply_patch",

@@ -11,10 +11,10 @@ import ipaddress
 import secrets
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from minikube_py import schema
+from minikube_py import patch, schema
 from minikube_py.apiserver import defaults, specs, validation
 from minikube_py.apiserver.allocators import ServiceAllocator
 from minikube_py.apiserver.errors import (
@@ -87,7 +87,14 @@ class WriteOptions:
 
     dry_run: bool = False
     field_validation: str = "Strict"
-    field_manager: str = ""
+    field_manager: str = ""  # as the client gave it: apply requires one
+    user_agent: str = ""
+    applied: bool = False  # set by server-side apply, which records managedFields itself
+
+    @property
+    def manager(self) -> str:
+        """Who a non-apply write is recorded as: fieldManager, else the User-Agent's product."""
+        return self.field_manager or self.user_agent.split("/", 1)[0][:128] or "unknown"
 
 
 @dataclass(slots=True)
@@ -244,6 +251,11 @@ class RestStorage:
     ) -> WriteResult:
         obj = self._decode_body(resource, namespace, body)
         warnings = self._check_fields(resource, obj, options.field_validation)
+        return await self._create_object(resource, obj, options, warnings)
+
+    async def _create_object(
+        self, resource: Resource, obj: Obj, options: WriteOptions, warnings: Warnings
+    ) -> WriteResult:
         meta = obj["metadata"]
         if resource.namespaced:
             self._require_active_namespace(meta["namespace"])
@@ -251,18 +263,22 @@ class RestStorage:
             meta["name"] = meta["generateName"] + "".join(
                 secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5)
             )
+        applied = options.applied
         self._stamp_new_metadata(resource, obj)
         if resource.has_status:
             obj["status"] = {}
         defaults.apply_defaults(resource.group, resource.kind, obj)
         self._validate(resource, obj, None)
         self._prepare(resource, obj, None)
+        if not applied:
+            obj = self._record_manager(resource, None, obj, options)
+        key = resource.key(meta.get("namespace"), meta["name"])
         if options.dry_run:
-            if self.store.get(resource.key(meta.get("namespace"), meta["name"])) is not None:
+            if self.store.get(key) is not None:
                 raise already_exists(resource.plural, resource.group, meta["name"])
             return WriteResult(obj, warnings, created=True)
         try:
-            entry = await self.store.create(resource.key(meta.get("namespace"), meta["name"]), obj)
+            entry = await self.store.create(key, obj)
         except KeyExistsError:
             raise already_exists(resource.plural, resource.group, meta["name"]) from None
         return WriteResult(entry.value, warnings, created=True)
@@ -278,16 +294,89 @@ class RestStorage:
         subresource: str | None = None,
     ) -> WriteResult:
         """PUT of the object or of its status subresource, with optimistic concurrency."""
+        old = self.get(resource, namespace, name)
+        return await self._update_from(resource, namespace, name, body, old, options, subresource)
+
+    async def patch(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        name: str,
+        patch_type: str,
+        body: Any,
+        options: WriteOptions,
+        *,
+        subresource: str | None = None,
+        force: bool = False,
+    ) -> WriteResult:
+        """PATCH in any of the four patch media types; apply may create the object."""
+        if patch_type == patch.APPLY_PATCH:
+            return await self._apply(resource, namespace, name, body, options, subresource, force)
+        old = self.get(resource, namespace, name)
+        patched = patch.apply_patch(
+            patch_type, old.value, body, resource.api_version, resource.kind
+        )
+        if not isinstance(patched, dict):
+            raise ApiError(
+                "Invalid", "the server rejected our request due to an error in our request"
+            )
+        return await self._update_from(
+            resource, namespace, name, patched, old, options, subresource
+        )
+
+    async def _apply(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        options: WriteOptions,
+        subresource: str | None,
+        force: bool,
+    ) -> WriteResult:
+        """Server-side apply: the manager's fields become its own; conflicts are 409s."""
+        applied = self._decode_body(resource, namespace, body)
+        if applied["metadata"].get("name", name) != name:
+            raise bad_request("the name of the object does not match the name on the URL")
+        applied["metadata"]["name"] = name
+        warnings = self._check_fields(resource, applied, options.field_validation)
+        live = self.store.get(resource.key(namespace, name))
+        result, created = patch.server_side_apply(
+            live.value if live else None,
+            applied,
+            manager=options.field_manager,
+            force=force,
+            api_version=resource.api_version,
+            kind=resource.kind,
+            now=now_rfc3339(),
+            subresource=subresource or "",
+        )
+        options = replace(options, applied=True)
+        if created or live is None:
+            return await self._create_object(resource, result, options, warnings)
+        new = self._merge_for_update(resource, result, live.value, subresource)
+        return await self._write_update(resource, new, live, options, warnings, subresource)
+
+    async def _update_from(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        old: Entry,
+        options: WriteOptions,
+        subresource: str | None,
+    ) -> WriteResult:
+        """The shared tail of PUT and PATCH: `body` is the object the client wants stored."""
         obj = self._decode_body(resource, namespace, body)
         if obj["metadata"].get("name") != name:
             raise bad_request("the name of the object does not match the name on the URL")
         warnings = self._check_fields(resource, obj, options.field_validation)
-        old = self.get(resource, namespace, name)
         expected = obj["metadata"].get("resourceVersion")
         if expected and expected != old.value["metadata"]["resourceVersion"]:
             raise conflict(resource.plural, resource.group, name)
         new = self._merge_for_update(resource, obj, old.value, subresource)
-        return await self._write_update(resource, new, old, options, warnings)
+        return await self._write_update(resource, new, old, options, warnings, subresource)
 
     async def write_object(self, resource: Resource, new: Obj, old: Entry) -> Obj:
         """Store a server-side change (finalizers, graceful deletion) with a revision check."""
@@ -411,6 +500,25 @@ class RestStorage:
             name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
             raise invalid(resource.kind, resource.group, name, causes)
 
+    def _record_manager(
+        self,
+        resource: Resource,
+        old: Obj | None,
+        new: Obj,
+        options: WriteOptions,
+        subresource: str | None = None,
+    ) -> Obj:
+        """managedFields: the writer owns what it set or changed (an Update entry)."""
+        return patch.update_managed_fields(
+            old,
+            new,
+            manager=options.manager,
+            operation="Update",
+            api_version=resource.api_version,
+            now=now_rfc3339(),
+            subresource=subresource or "",
+        )
+
     def _prepare(self, resource: Resource, obj: Obj, old: Obj | None) -> None:
         preparer = self.preparers.get((resource.group, resource.kind))
         if preparer is None:
@@ -448,7 +556,13 @@ class RestStorage:
         return obj
 
     async def _write_update(
-        self, resource: Resource, new: Obj, old: Entry, options: WriteOptions, warnings: Warnings
+        self,
+        resource: Resource,
+        new: Obj,
+        old: Entry,
+        options: WriteOptions,
+        warnings: Warnings,
+        subresource: str | None = None,
     ) -> WriteResult:
         defaults.apply_defaults(resource.group, resource.kind, new)
         defaults.prepare_for_update(resource.group, resource.kind, new, old.value)
@@ -456,6 +570,8 @@ class RestStorage:
         self._prepare(resource, new, old.value)  # restores allocated values before validation
         self._validate(resource, new, old.value)
         new["metadata"]["resourceVersion"] = old.value["metadata"]["resourceVersion"]
+        if not options.applied:
+            new = self._record_manager(resource, old.value, new, options, subresource)
         if new == old.value or options.dry_run:
             # Real Kubernetes skips no-op writes: the resourceVersion stays, no watch event.
             return WriteResult(new if options.dry_run else old.value, warnings)

@@ -12,8 +12,8 @@ Also home of the `resource.Quantity` parser, shared with defaulting, the schedul
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import ipaddress
 import json
 import math

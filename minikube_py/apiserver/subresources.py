@@ -10,11 +10,14 @@ from minikube_py.apiserver.request import (
     ResourcePath,
     dry_run,
     json_response,
+    media_type,
     method_not_allowed,
+    query_bool,
     read_body,
     write_options,
 )
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions
+from minikube_py.patch import APPLY_PATCH, PATCH_TYPES, accepted_patch_types, apply_patch
 from minikube_py.resources import Obj, Resource, clone
 
 
@@ -70,6 +73,24 @@ def to_scale(obj: Obj) -> Obj:
     }
 
 
+async def _patch_subresource(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    resource = path.resource
+    body = await read_body(request, accepted_patch_types(resource.api_version, resource.kind))
+    result = await rest.patch(
+        resource,
+        path.namespace,
+        _name(path),
+        media_type(request.headers.get("Content-Type", "")),
+        body,
+        options,
+        subresource=path.subresource,
+        force=query_bool(request, "force"),
+    )
+    return result.obj
+
+
 async def _get_scale(
     rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
 ) -> Obj:
@@ -81,6 +102,17 @@ async def _put_scale(
 ) -> Obj:
     body = await read_body(request)
     return await apply_scale(rest, path, body, options)
+
+
+async def _patch_scale(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    """kubectl scale: a merge patch of the Scale, carried over to spec.replicas."""
+    body = await read_body(request, _SCALE_PATCH_TYPES)
+    scale = to_scale(rest.get(path.resource, path.namespace, _name(path)).value)
+    content_type = media_type(request.headers.get("Content-Type", ""))
+    patched = apply_patch(content_type, scale, body, "autoscaling/v1", "Scale")
+    return await apply_scale(rest, path, patched, options)
 
 
 async def apply_scale(
@@ -180,12 +212,15 @@ def _name(path: ResourcePath) -> str:
     return path.name
 
 
+_SCALE_PATCH_TYPES = tuple(t for t in PATCH_TYPES if t != APPLY_PATCH)
 _HANDLERS = {
     ("status", "GET"): _get_status,
     ("status", "PUT"): _put_subresource,
     ("finalize", "PUT"): _put_subresource,
+    ("status", "PATCH"): _patch_subresource,
     ("scale", "GET"): _get_scale,
     ("scale", "PUT"): _put_scale,
+    ("scale", "PATCH"): _patch_scale,
     ("binding", "POST"): _post_binding,
     ("eviction", "POST"): _post_eviction,
 }

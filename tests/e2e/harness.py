@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -89,6 +92,36 @@ class ServerProcess:
         return code
 
 
+class Raw:
+    """Raw HTTPS requests as the admin (bearer token), to send what no client library would."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.token = (server.data_dir / "pki" / "admin.token").read_text().strip()
+        self.context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.crt"))
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        content_type: str | None = None,
+    ) -> tuple[int, dict]:
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.server.port, context=self.context, timeout=10
+        )
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        return response.status, json.loads(data) if data else {}
+
+
 def kubectl_binaries() -> dict[str, str]:
     """Version -> path for kubectl on PATH and the versioned ones beside its real file."""
     found: dict[str, str] = {}
@@ -112,7 +145,12 @@ class Kubectl:
     version: str = "default"
 
     def run(
-        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         cmd = [
             self.binary,
@@ -121,7 +159,7 @@ class Kubectl:
             *args,
         ]
         result = subprocess.run(
-            cmd, input=input, capture_output=True, text=True, timeout=timeout, check=False
+            cmd, input=input, capture_output=True, text=True, timeout=timeout, check=False, env=env
         )
         if check and result.returncode != 0:
             raise AssertionError(

@@ -8,37 +8,7 @@ import ssl
 
 import pytest
 
-from tests.e2e.harness import ServerProcess
-
-
-class Raw:
-    """Raw HTTPS requests as the admin (bearer token), to send what no client library would."""
-
-    def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        self.token = (server.data_dir / "pki" / "admin.token").read_text().strip()
-        self.context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.crt"))
-
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        body: bytes | str | None = None,
-        content_type: str | None = None,
-    ) -> tuple[int, dict]:
-        conn = http.client.HTTPSConnection(
-            "127.0.0.1", self.server.port, context=self.context, timeout=10
-        )
-        headers = {"Authorization": f"Bearer {self.token}"}
-        if content_type:
-            headers["Content-Type"] = content_type
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        return response.status, json.loads(data) if data else {}
+from tests.e2e.harness import Raw, ServerProcess
 
 
 @pytest.fixture

@@ -239,3 +239,62 @@ def test_wait_for_delete_uses_watch(seeded: tuple[Kubectl, str]) -> None:
     ctl, ns = seeded
     ctl("delete", "service", "my-service", "-n", ns, "--wait=true", "--timeout=20s")
     wait_until(lambda: ctl.run("get", "svc", "my-service", "-n", ns, check=False).returncode == 1)
+
+
+def _owned_replicaset(owner: dict, name: str) -> str:
+    """A ReplicaSet manifest owned by `owner` (no deployment controller is needed for GC)."""
+    ref = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+    return json.dumps({
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": name, "labels": {"app": "nginx"}, "ownerReferences": [ref]},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                         "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}},
+        },
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("cascade", ["background", "foreground", "orphan"])
+def test_delete_cascade_modes(seeded: tuple[Kubectl, str], cascade: str) -> None:
+    ctl, ns = seeded
+    owner = json.loads(ctl("get", "deployment", "nginx-deployment", "-n", ns, "-o", "json"))
+    ctl("create", "--validate=false", "-n", ns, "-f", "-", input=_owned_replicaset(owner, "rs-1"))
+    out = ctl("delete", "deployment", "nginx-deployment", "-n", ns, f"--cascade={cascade}",
+              "--timeout=30s")  # fmt: skip
+    assert out.strip() == 'deployment.apps "nginx-deployment" deleted'
+    assert ctl.run("get", "deployment", "nginx-deployment", "-n", ns, check=False).returncode == 1
+
+    def replicaset() -> dict | None:
+        result = ctl.run("get", "replicaset", "rs-1", "-n", ns, "-o", "json", check=False)
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    if cascade == "orphan":
+        left = replicaset()
+        assert left is not None and not left["metadata"].get("ownerReferences")
+    elif cascade == "foreground":
+        assert replicaset() is None  # the owner went only after its dependent
+    else:
+        wait_until(lambda: replicaset() is None, timeout=15)
+
+
+def test_label_annotate_scale(seeded: tuple[Kubectl, str]) -> None:
+    ctl, ns = seeded
+    assert ctl("label", "pod", "nginx", "tier=web", "-n", ns).strip() == "pod/nginx labeled"
+    # kubectl 1.27 prints "annotate", later ones "annotated": client-side wording
+    assert ctl("annotate", "pod", "nginx", "note=hi", "-n", ns).startswith("pod/nginx annotate")
+    rows = _lines(ctl("get", "pods", "-n", ns, "-L", "tier"))
+    assert rows[0][-1] == "TIER" and rows[1][-1] == "web"
+    out = ctl("scale", "deployment", "nginx-deployment", "--replicas=5", "-n", ns)
+    assert out.strip() == "deployment.apps/nginx-deployment scaled"
+    spec = json.loads(ctl("get", "deployment", "nginx-deployment", "-n", ns, "-o", "json"))["spec"]
+    assert spec["replicas"] == 5
