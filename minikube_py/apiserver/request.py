@@ -10,17 +10,19 @@ import orjson
 import yaml
 from aiohttp import web
 
+from minikube_py.apiserver import protobuf
 from minikube_py.apiserver.errors import ApiError, bad_request
 from minikube_py.apiserver.rest import FIELD_VALIDATION_MODES, DeleteOptions, WriteOptions
+from minikube_py.patch import APPLY_PATCH
 from minikube_py.resources import Obj, Registry, Resource
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # the real API server's limit for a request body
 JSON = "application/json"
 YAML = "application/yaml"
-PROTOBUF = "application/vnd.kubernetes.protobuf"
+PROTOBUF = protobuf.MEDIA_TYPE
 TABLE_MARKER = "as=Table"
 # Request body types the API accepts (patch types join them in the patch issue).
-BODY_TYPES = (JSON, YAML)
+BODY_TYPES = (JSON, YAML, PROTOBUF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +137,13 @@ _JsonCompatibleLoader.yaml_implicit_resolvers = {
 
 
 def decode(raw: bytes, content_type: str) -> Any:
+    if content_type == PROTOBUF:
+        return protobuf.decode_object(raw)  # its JSON form; errors are 400 (or 415: no table)
     if not raw.strip():
         raise bad_request("the request body is empty")
     try:
-        if content_type == YAML:
-            return yaml.load(raw, Loader=_JsonCompatibleLoader)  # noqa: S506 - a SafeLoader
+        if content_type in (YAML, APPLY_PATCH):
+            return yaml.load(raw, Loader=_JsonCompatibleLoader)
         return orjson.loads(raw)
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -182,6 +186,7 @@ def write_options(request: web.Request) -> WriteOptions:
         dry_run=dry_run(request),
         field_validation=validation,
         field_manager=request.query.get("fieldManager", ""),
+        user_agent=request.headers.get("User-Agent", ""),
     )
 
 
