@@ -22,7 +22,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.harness import ServerProcess, temporary_dir  # noqa: E402
+from tests.e2e.harness import ServerProcess, temporary_dir
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -39,12 +39,16 @@ def pod(name: str) -> dict[str, object]:
         "metadata": {"name": name, "labels": {"app": "bench", "tier": "web"}},
         "spec": {
             "containers": [
-                {"name": "main", "image": "busybox:1.36", "command": ["sleep", "3600"],
-                 "ports": [{"containerPort": 8080}],
-                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}
+                {
+                    "name": "main",
+                    "image": "busybox:1.36",
+                    "command": ["sleep", "3600"],
+                    "ports": [{"containerPort": 8080}],
+                    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                }
             ]
         },
-    }  # fmt: skip
+    }
 
 
 class Bench:
@@ -122,7 +126,9 @@ class Bench:
 
     async def make_namespace(self, name: str) -> None:
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-        async with self.session.post(f"{self.base}/api/v1/namespaces", data=orjson.dumps(body)) as r:
+        async with self.session.post(
+            f"{self.base}/api/v1/namespaces", data=orjson.dumps(body)
+        ) as r:
             assert r.status == 201, await r.text()
 
 
@@ -143,7 +149,8 @@ async def run(server: ServerProcess, pods: int, watchers: int) -> None:
             "   target p99 <= 5 ms"
         )
         json_ms, json_size = await bench.list_ms("bench", "application/json")
-        print(f"LIST {pods} pods, JSON: {json_ms:.1f} ms ({json_size / 1e6:.1f} MB)   target <= 100 ms")
+        megabytes = json_size / 1e6
+        print(f"LIST {pods} pods, JSON: {json_ms:.1f} ms ({megabytes:.1f} MB)   target <= 100 ms")
         table_ms, table_size = await bench.list_ms("bench", TABLE)
         print(f"LIST {pods} pods, Table: {table_ms:.1f} ms ({table_size / 1e6:.1f} MB)")
         latencies = await bench.watch_latencies("watch", watchers, events=200)

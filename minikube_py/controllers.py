@@ -262,10 +262,14 @@ class ControllerManager:
     """Starts every controller and stops them in reverse order."""
 
     def __init__(self, client: Client, registry: Registry) -> None:
-        self.controllers: list[Controller] = [
-            NamespaceController(client, registry),
-            GarbageCollector(client, registry),
+        from minikube_py.reconcilers import controller_classes
+
+        classes: list[type[Controller]] = [
+            NamespaceController,
+            GarbageCollector,
+            *controller_classes(),
         ]
+        self.controllers: list[Controller] = [cls(client, registry) for cls in classes]
 
     async def start(self) -> None:
         for controller in self.controllers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 
@@ -47,13 +48,63 @@ def kubectl(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> 
     return Kubectl(binaries["default"], server.kubeconfig, tmp_path_factory.mktemp("kube"))
 
 
-@pytest.fixture
-def namespace(kubectl: Kubectl) -> Iterator[str]:
+@contextlib.contextmanager
+def _fresh_namespace(kubectl: Kubectl) -> Iterator[str]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     manifest = f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
-    kubectl.run("create", "--validate=false", "-f", "-", input=manifest)
-    yield name
-    kubectl.run("delete", "namespace", name, "--wait=false", check=False)
+    kubectl.run("create", "-f", "-", input=manifest)
+    try:
+        yield name
+    finally:
+        kubectl.run("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture
+def namespace(kubectl: Kubectl) -> Iterator[str]:
+    """A namespace of the control-plane-only server, for one test."""
+    with _fresh_namespace(kubectl) as name:
+        yield name
+
+
+# A second server whose pods run: the scheduler, the controllers and SIMULATED_NODES simulated
+# nodes (no containers). Tests of workloads use it; each isolates itself in its own namespace.
+SIMULATED_NODES = 3
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[ServerProcess]:
+    args = ("--runtime", "simulated", "--simulated-nodes", str(SIMULATED_NODES))
+    with temporary_dir("minikube-py-e2e-sim-") as data_dir:
+        process = ServerProcess(data_dir, extra_args=args).start()
+        try:
+            yield process
+        finally:
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def sim_kubectl(sim_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    """The kubectl on PATH, against the simulated-node server."""
+    binaries = kubectl_binaries()
+    if not binaries:
+        pytest.skip("kubectl is not installed")
+    return Kubectl(binaries["default"], sim_server.kubeconfig, tmp_path_factory.mktemp("kube-sim"))
+
+
+@pytest.fixture
+def sim_namespace(sim_kubectl: Kubectl) -> Iterator[str]:
+    """A namespace of the simulated-node server, for one test."""
+    with _fresh_namespace(sim_kubectl) as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def sim_api_client(sim_server: ServerProcess) -> Iterator[ApiClient]:
+    api = config.new_client_from_config(config_file=str(sim_server.kubeconfig))
+    try:
+        yield api
+    finally:
+        api.close()
 
 
 @pytest.fixture(scope="session")

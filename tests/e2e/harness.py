@@ -49,9 +49,16 @@ class ServerProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "minikube_py", "server",
-            "--data-dir", str(self.data_dir), "--port", str(self.port), *self.extra_args,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "minikube_py",
+            "server",
+            "--data-dir",
+            str(self.data_dir),
+            "--port",
+            str(self.port),
+            *self.extra_args,
+        ]
 
     def start(self) -> ServerProcess:
         self._ready.clear()

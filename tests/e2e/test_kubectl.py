@@ -68,8 +68,13 @@ def seeded(each_kubectl: Kubectl) -> Iterator[tuple[Kubectl, str]]:
     """A fresh namespace holding the seed's Pod, Deployment and Service."""
     ctl = each_kubectl
     ns = f"k{ctl.version.replace('.', '')}-{uuid.uuid4().hex[:6]}"
-    ctl.run("create", "--validate=false", "-f", "-",
-            input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n")  # fmt: skip
+    ctl.run(
+        "create",
+        "--validate=false",
+        "-f",
+        "-",
+        input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n",
+    )
     out = ctl("create", "--validate=false", "-n", ns, "-f", "-", input=SEED)
     assert out.split("\n")[:3] == [
         "pod/nginx created",
@@ -91,12 +96,31 @@ def test_get_prints_real_columns(seeded: tuple[Kubectl, str]) -> None:
     assert pods[1][:4] == ["nginx", "0/1", "Pending", "0"]
 
     wide = ctl("get", "pods", "-n", ns, "-o", "wide").splitlines()[0].split()
-    assert wide == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
-                    "READINESS", "GATES"]  # fmt: skip
+    assert wide == [
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED",
+        "NODE",
+        "READINESS",
+        "GATES",
+    ]
 
     deployments = _lines(ctl("get", "deployments", "-n", ns, "-o", "wide"))
-    assert deployments[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS",
-                              "IMAGES", "SELECTOR"]  # fmt: skip
+    assert deployments[0] == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
     assert deployments[1][0] == "nginx-deployment"
     assert deployments[1][1] == "0/3"
     assert deployments[1][-3:] == ["nginx", "nginx:1.14.2", "app=nginx"]
@@ -143,8 +167,17 @@ def test_get_all_and_namespaces_column(seeded: tuple[Kubectl, str]) -> None:
 
 def test_get_watch_prints_later_changes(seeded: tuple[Kubectl, str]) -> None:
     ctl, ns = seeded
-    cmd = [ctl.binary, f"--kubeconfig={ctl.kubeconfig}", f"--cache-dir={ctl.cache_dir}",
-           "get", "configmaps", "-n", ns, "-w", "--request-timeout=20s"]  # fmt: skip
+    cmd = [
+        ctl.binary,
+        f"--kubeconfig={ctl.kubeconfig}",
+        f"--cache-dir={ctl.cache_dir}",
+        "get",
+        "configmaps",
+        "-n",
+        ns,
+        "-w",
+        "--request-timeout=20s",
+    ]
     watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1.0)
@@ -173,8 +206,10 @@ def test_describe(seeded: tuple[Kubectl, str]) -> None:
 
 def test_delete_background(seeded: tuple[Kubectl, str]) -> None:
     ctl, ns = seeded
-    assert ctl("delete", "deployment", "nginx-deployment", "-n", ns).strip() == \
-        'deployment.apps "nginx-deployment" deleted'  # fmt: skip
+    assert (
+        ctl("delete", "deployment", "nginx-deployment", "-n", ns).strip()
+        == 'deployment.apps "nginx-deployment" deleted'
+    )
     assert ctl.run("get", "deployment", "nginx-deployment", "-n", ns, check=False).returncode == 1
     assert ctl("delete", "pod", "nginx", "-n", ns).strip() == 'pod "nginx" deleted'
 
@@ -221,8 +256,9 @@ def test_dry_run_server_stores_nothing(seeded: tuple[Kubectl, str]) -> None:
 
 
 def test_namespace_must_exist(each_kubectl: Kubectl) -> None:
-    result = each_kubectl.run("create", "--validate=false", "-n", "no-such-ns", "-f", "-",
-                              input=POD, check=False)  # fmt: skip
+    result = each_kubectl.run(
+        "create", "--validate=false", "-n", "no-such-ns", "-f", "-", input=POD, check=False
+    )
     assert result.returncode == 1
     assert 'namespaces "no-such-ns" not found' in result.stderr
 
@@ -251,17 +287,21 @@ def _owned_replicaset(owner: dict, name: str) -> str:
         "controller": True,
         "blockOwnerDeletion": True,
     }
-    return json.dumps({
-        "apiVersion": "apps/v1",
-        "kind": "ReplicaSet",
-        "metadata": {"name": name, "labels": {"app": "nginx"}, "ownerReferences": [ref]},
-        "spec": {
-            "replicas": 0,
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                         "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}},
-        },
-    })  # fmt: skip
+    return json.dumps(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": name, "labels": {"app": "nginx"}, "ownerReferences": [ref]},
+            "spec": {
+                "replicas": 0,
+                "selector": {"matchLabels": {"app": "nginx"}},
+                "template": {
+                    "metadata": {"labels": {"app": "nginx"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+                },
+            },
+        }
+    )
 
 
 @pytest.mark.parametrize("cascade", ["background", "foreground", "orphan"])
@@ -269,8 +309,15 @@ def test_delete_cascade_modes(seeded: tuple[Kubectl, str], cascade: str) -> None
     ctl, ns = seeded
     owner = json.loads(ctl("get", "deployment", "nginx-deployment", "-n", ns, "-o", "json"))
     ctl("create", "--validate=false", "-n", ns, "-f", "-", input=_owned_replicaset(owner, "rs-1"))
-    out = ctl("delete", "deployment", "nginx-deployment", "-n", ns, f"--cascade={cascade}",
-              "--timeout=30s")  # fmt: skip
+    out = ctl(
+        "delete",
+        "deployment",
+        "nginx-deployment",
+        "-n",
+        ns,
+        f"--cascade={cascade}",
+        "--timeout=30s",
+    )
     assert out.strip() == 'deployment.apps "nginx-deployment" deleted'
     assert ctl.run("get", "deployment", "nginx-deployment", "-n", ns, check=False).returncode == 1
 

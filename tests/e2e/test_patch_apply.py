@@ -1,4 +1,4 @@
-"""kubectl apply (client- and server-side), edit, diff, patch, set, label, annotate; 1.27 and 1.33."""
+"""kubectl apply (client- and server-side), edit, diff, patch, set, label and annotate."""
 
 from __future__ import annotations
 
@@ -115,16 +115,42 @@ def test_apply_prune_removes_what_left_the_file_set(ctl: tuple[Kubectl, str]) ->
 
 def test_server_side_apply_conflicts_and_force(ctl: tuple[Kubectl, str]) -> None:
     kubectl, ns = ctl
-    kubectl("apply", "--server-side", "--field-manager=alice", "-n", ns, "-f", "-",
-            input=deployment(replicas=2))  # fmt: skip
-    clash = kubectl.run("apply", "--server-side", "--field-manager=bob", "-n", ns, "-f", "-",
-                        input=deployment(replicas=7), check=False)  # fmt: skip
+    kubectl(
+        "apply",
+        "--server-side",
+        "--field-manager=alice",
+        "-n",
+        ns,
+        "-f",
+        "-",
+        input=deployment(replicas=2),
+    )
+    clash = kubectl.run(
+        "apply",
+        "--server-side",
+        "--field-manager=bob",
+        "-n",
+        ns,
+        "-f",
+        "-",
+        input=deployment(replicas=7),
+        check=False,
+    )
     assert clash.returncode == 1
     assert 'conflict with "alice"' in clash.stderr
     assert ".spec.replicas" in clash.stderr
 
-    kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=bob", "-n", ns,
-            "-f", "-", input=deployment(replicas=7))  # fmt: skip
+    kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=bob",
+        "-n",
+        ns,
+        "-f",
+        "-",
+        input=deployment(replicas=7),
+    )
     live = _get(kubectl, ns, "deployment", "nginx-deployment")
     assert live["spec"]["replicas"] == 7
     managers = {
@@ -139,7 +165,7 @@ def test_server_side_apply_conflicts_and_force(ctl: tuple[Kubectl, str]) -> None
                 "-o",
                 "json",
                 "--show-managed-fields",
-            )  # fmt: skip
+            )
         )["metadata"]["managedFields"]
     }
     assert managers["bob"]["operation"] == "Apply"
@@ -152,10 +178,10 @@ def test_patch_types_set_label_annotate(ctl: tuple[Kubectl, str]) -> None:
     kubectl("apply", "-n", ns, "-f", "-", input=deployment())
     name = ("deployment", "nginx-deployment", "-n", ns)
     kubectl("patch", *name, "--type", "merge", "-p", '{"spec":{"replicas":4}}')
-    kubectl("patch", *name, "--type", "json",
-            "-p", '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]')  # fmt: skip
-    kubectl("patch", *name, "--type", "strategic", "-p",
-            '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}')  # fmt: skip
+    json_patch = '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]'
+    kubectl("patch", *name, "--type", "json", "-p", json_patch)
+    sidecar = '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}'
+    kubectl("patch", *name, "--type", "strategic", "-p", sidecar)
     kubectl("set", "image", "deployment/nginx-deployment", "nginx=nginx:1.25", "-n", ns)
     kubectl("set", "env", "deployment/nginx-deployment", "-c", "nginx", "LEVEL=debug", "-n", ns)
     kubectl("label", *name, "tier=web")
@@ -180,8 +206,15 @@ def test_scale_and_label_through_subresources(ctl: tuple[Kubectl, str]) -> None:
         "deployment.apps/nginx-deployment scaled"
     )
     assert _get(kubectl, ns, "deployment", "nginx-deployment")["spec"]["replicas"] == 9
-    stale = kubectl.run("scale", "deployment/nginx-deployment", "--current-replicas=2",
-                        "--replicas=1", "-n", ns, check=False)  # fmt: skip
+    stale = kubectl.run(
+        "scale",
+        "deployment/nginx-deployment",
+        "--current-replicas=2",
+        "--replicas=1",
+        "-n",
+        ns,
+        check=False,
+    )
     assert stale.returncode == 1
 
 
@@ -191,8 +224,13 @@ def test_edit_with_a_scripted_editor(ctl: tuple[Kubectl, str], tmp_path: Path) -
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/replicas: 3/replicas: 8/' \"$1\"\n")
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
-    result = kubectl.run("edit", "deployment/nginx-deployment", "-n", ns,
-                         env={**os.environ, "KUBE_EDITOR": str(editor)})  # fmt: skip
+    result = kubectl.run(
+        "edit",
+        "deployment/nginx-deployment",
+        "-n",
+        ns,
+        env={**os.environ, "KUBE_EDITOR": str(editor)},
+    )
     assert "deployment.apps/nginx-deployment edited" in result.stdout
     assert _get(kubectl, ns, "deployment", "nginx-deployment")["spec"]["replicas"] == 8
 
@@ -240,10 +278,18 @@ def test_python_client_patches(api_client: ApiClient, namespace: str) -> None:
         )
     assert failed.value.status == 422
     applied = apps.patch_namespaced_deployment(
-        "py", namespace, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "py"},
-                          "spec": {"replicas": 2}},
-        field_manager="py-apply", _content_type="application/apply-patch+yaml", force=True,
-    )  # fmt: skip
+        "py",
+        namespace,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "py"},
+            "spec": {"replicas": 2},
+        },
+        field_manager="py-apply",
+        _content_type="application/apply-patch+yaml",
+        force=True,
+    )
     assert applied.spec.replicas == 2
     with pytest.raises(ApiException) as no_manager:
         apps.patch_namespaced_deployment(

@@ -160,9 +160,12 @@ def test_unreachable_dockerd_is_reported(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("the dockerd check comes after the root check")
     result = _start_failure(
-        "--data-dir", str(tmp_path), "--port", str(free_port()),
+        "--data-dir",
+        str(tmp_path),
+        "--port",
+        str(free_port()),
         env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
-    )  # fmt: skip
+    )
     assert result.returncode == 1
     assert "dockerd is not reachable" in result.stderr
     assert "--runtime simulated" in result.stderr
@@ -199,9 +202,16 @@ def test_docker_runtime_needs_root() -> None:
             python, env = _python_for_nobody()
             nobody = 65534
             result = subprocess.run(
-                [python, *command], capture_output=True, text=True, timeout=60, check=False,
-                env={**env, "HOME": str(home)}, user=nobody, group=nobody, cwd=home,
-            )  # fmt: skip
+                [python, *command],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                env={**env, "HOME": str(home)},
+                user=nobody,
+                group=nobody,
+                cwd=home,
+            )
     assert result.returncode == 1, result.stderr
     assert "need root" in result.stderr
     assert "Traceback" not in result.stderr

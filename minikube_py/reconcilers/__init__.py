@@ -1,0 +1,17 @@
+"""The workload and cluster controllers, one module each; `controllers.py` runs them.
+
+Each controller subclasses `minikube_py.controllers.Controller` and is listed in
+`CONTROLLER_CLASSES`, in the order the controller manager starts them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from minikube_py.controllers import Controller
+
+
+def controller_classes() -> list[type[Controller]]:
+    """Imported here, lazily, because each module imports `controllers` for its base class."""
+    return []
