@@ -7,8 +7,9 @@ a body into the dict a JSON body of the same Go object would have given, so ever
 request decoding is shared with JSON:
 
 * JSON names; a scalar equal to its zero value is dropped unless its Go field is a pointer or has
-  no `omitempty` (proto2 keeps both kinds on the wire, JSON only the latter); message fields are
-  kept when present, as Go's JSON always writes non-pointer structs.
+  no `omitempty` (Go's protobuf encoder writes both, its JSON encoder only those); message fields
+  are kept when present, as Go's JSON always writes non-pointer structs; an absent field without
+  `omitempty` becomes what Go's JSON writes for it (null for a nil pointer, slice or map).
 * `IntOrString` -> int or string, `Quantity` -> its string, `Time` -> RFC 3339 seconds (a zero
   time -> null), `MicroTime` -> RFC 3339 microseconds, `Duration` -> Go's duration string,
   `[]byte` -> base64, `RawExtension` / `FieldsV1` -> the embedded JSON.
@@ -251,6 +252,8 @@ class _Decoder:
         self.tables = messages()
 
     def varint(self, pos: int, end: int) -> tuple[int, int]:
+        if pos < end and self.buf[pos] < 0x80:  # the common one-byte case
+            return self.buf[pos], pos + 1
         result = shift = 0
         while True:
             if shift >= 64:
