@@ -9,18 +9,16 @@ command (it sends JSON). Bad protobuf bodies get a 400 naming the problem, never
 from __future__ import annotations
 
 import copy
-import http.client
 import json
 import shlex
-import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Kubectl, ServerProcess, kubectl_binaries
+from tests.e2e.harness import Kubectl, Raw, ServerProcess, kubectl_binaries
 
 PROTOBUF_KUBECTL = ("1.32", "1.33")
 JSON_KUBECTL = "1.30"
@@ -228,35 +226,20 @@ def test_zero_replicas_survive_the_protobuf_path(
 # ---- bad protobuf bodies ----------------------------------------------------------------------
 
 
-class Raw:
-    """Raw HTTPS requests as the admin, to send bodies no client would."""
-
-    def __init__(self, server: ServerProcess) -> None:
-        self.port = server.port
-        self.token = (server.data_dir / "pki" / "admin.token").read_text().strip()
-        self.context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.crt"))
-
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        body: bytes,
-        content_type: str = "application/vnd.kubernetes.protobuf",
-    ) -> tuple[int, dict[str, Any]]:
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=10)
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": content_type}
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        return response.status, json.loads(data) if data else {}
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 @pytest.fixture
-def raw(server: ServerProcess) -> Raw:
-    return Raw(server)
+def raw(server: ServerProcess) -> Callable[..., tuple[int, dict[str, Any]]]:
+    """Raw admin requests whose body is protobuf unless another Content-Type is given."""
+    client = Raw(server)
+
+    def send(
+        method: str, path: str, body: bytes, content_type: str = PROTOBUF
+    ) -> tuple[int, dict[str, Any]]:
+        return client(method, path, body, content_type)
+
+    return send
 
 
 def _varint(value: int) -> bytes:
