@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -167,6 +168,29 @@ def check_acceptable(request: web.Request) -> None:
         "NotAcceptable",
         f"only the following media types are accepted: {JSON}, {JSON};stream=watch",
     )
+
+
+LARGE_BODY_BYTES = 1024 * 1024
+BODY_CHUNK_BYTES = 256 * 1024
+
+
+async def send_json(
+    request: web.Request, body: bytes, headers: Mapping[str, str] | None = None
+) -> web.StreamResponse:
+    """A 200 JSON response; a large one goes out in chunks, yielding to the loop in between,
+    because encrypting megabytes in one callback would stall every other client."""
+    if len(body) <= LARGE_BODY_BYTES:
+        return json_response(body, headers=headers)
+    response = web.StreamResponse(headers=headers)
+    response.content_type = JSON
+    response.content_length = len(body)
+    await response.prepare(request)
+    view = memoryview(body)
+    for start in range(0, len(body), BODY_CHUNK_BYTES):
+        await response.write(view[start : start + BODY_CHUNK_BYTES])
+        await asyncio.sleep(0)
+    await response.write_eof()
+    return response
 
 
 def json_response(
