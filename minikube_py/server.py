@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the modules themselves load lazily, after the flags are che
 
 log = logging.getLogger("minikube_py")
 DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
+SLOW_CALLBACK_SECONDS = 0.02
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -274,6 +275,10 @@ async def serve(config: ServerConfig) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if config.log_level == "debug":
+        # asyncio then logs every callback that holds the loop longer than this: a bug here
+        loop.set_debug(True)
+        loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
     try:
         await cluster.start()
     except StartupError as exc:
