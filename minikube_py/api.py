@@ -198,6 +198,12 @@ class ApiServer:
             _require_verb(resource, "create")
             if resource.namespaced and path.namespace is None:
                 raise method_not_allowed()
+            if (resource.group, resource.plural) == ("", "bindings"):
+                body = await read_body(request)
+                answer = await subresources.create_binding(
+                    self.rest, path.namespace, body, write_options(request)
+                )
+                return json_response(answer, 201)
             result = await self.rest.create(
                 resource, path.namespace, await read_body(request), write_options(request)
             )

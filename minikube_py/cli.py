@@ -9,15 +9,19 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from minikube_py import KUBERNETES_VERSION, __version__
+from minikube_py.scheduling import MOST_ALLOCATED, SCORING_STRATEGIES
 
 DEFAULT_POD_CIDR = "10.244.0.0/16"
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
+DEFAULT_NODE_CAPACITY = "cpu=8,memory=32Gi,pods=110,ephemeral-storage=100Gi"
 
 
 def default_data_dir() -> Path:
@@ -38,6 +42,10 @@ class ServerConfig:
     cluster_domain: str
     runtime: str
     simulated_nodes: int
+    simulated_node_capacity: Mapping[str, str]
+    simulated_job_seconds: float
+    node_monitor_grace_period: float  # seconds
+    scheduler_scoring: str  # MostAllocated (bin-packing) or LeastAllocated (spreading)
     kubelet: bool
     offline: bool
     write_kubeconfig: Path | None
@@ -61,6 +69,38 @@ def _address(text: str) -> ipaddress.IPv4Address:
         return ipaddress.IPv4Address(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not an IPv4 address: {exc}") from None
+
+
+def _capacity(text: str) -> dict[str, str]:
+    """`cpu=8,memory=32Gi`: resource name -> canonical quantity."""
+    from minikube_py.apiserver.specs import QuantityError, canonical_quantity
+
+    given = {}
+    for item in filter(None, text.split(",")):
+        name, _, amount = item.partition("=")
+        if name not in ("cpu", "memory", "pods", "ephemeral-storage"):
+            raise argparse.ArgumentTypeError(
+                f"{name!r} is not one of cpu, memory, pods, ephemeral-storage"
+            )
+        try:
+            given[name] = canonical_quantity(amount)
+        except QuantityError:
+            raise argparse.ArgumentTypeError(f"{amount!r} is not a quantity") from None
+    if not given.get("pods", "1").isdigit():
+        raise argparse.ArgumentTypeError("pods must be a whole number")
+    return given
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """A Go duration (`40s`, `1m30s`, `500ms`) in seconds."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(a + u for a, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 40s, 1m or 500ms")
+    return sum(float(amount) * _DURATION_UNITS[unit] for amount, unit in parts)
 
 
 def _port(text: str) -> int:
@@ -114,6 +154,37 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         help="with --runtime simulated: how many simulated nodes to register",
     )
     add(
+        "--simulated-node-capacity",
+        type=_capacity,
+        default=DEFAULT_NODE_CAPACITY,
+        metavar="LIST",
+        help="capacity of each simulated node; resources not named keep their default "
+        f"(default: {DEFAULT_NODE_CAPACITY})",
+    )
+    add(
+        "--simulated-job-seconds",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long the containers of pods that run to completion (restartPolicy Never or "
+        "OnFailure) run on simulated nodes before they exit 0 (default: 5)",
+    )
+    add(
+        "--node-monitor-grace-period",
+        type=_duration,
+        default=_duration("40s"),
+        metavar="DURATION",
+        help="how long a node may go without a heartbeat before it is marked NotReady "
+        "(Ready=Unknown) and its pods are evicted (default: 40s)",
+    )
+    add(
+        "--scheduler-scoring",
+        choices=SCORING_STRATEGIES,
+        default=MOST_ALLOCATED,
+        help="how the scheduler ranks nodes that fit: MostAllocated packs pods onto the fewest "
+        "nodes, LeastAllocated spreads them (default: MostAllocated)",
+    )
+    add(
         "--no-kubelet",
         dest="kubelet",
         action="store_false",
@@ -162,6 +233,11 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit("error: --simulated-nodes must be 0 or more")
     if args.simulated_nodes and args.runtime != "simulated":
         raise SystemExit("error: --simulated-nodes needs --runtime simulated")
+    _check_node_subnets(args.pod_cidr, args.simulated_nodes)
+    if args.simulated_job_seconds < 0:
+        raise SystemExit("error: --simulated-job-seconds must be 0 or more")
+    if args.node_monitor_grace_period <= 0:
+        raise SystemExit("error: --node-monitor-grace-period must be more than 0s")
     return ServerConfig(
         data_dir=(args.data_dir or default_data_dir()).expanduser().absolute(),
         bind_address=args.bind_address,
@@ -173,11 +249,30 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         cluster_domain=args.cluster_domain,
         runtime=args.runtime,
         simulated_nodes=args.simulated_nodes,
+        simulated_node_capacity={
+            **_capacity(DEFAULT_NODE_CAPACITY),
+            **args.simulated_node_capacity,
+        },
+        simulated_job_seconds=args.simulated_job_seconds,
+        node_monitor_grace_period=args.node_monitor_grace_period,
+        scheduler_scoring=args.scheduler_scoring,
         kubelet=args.kubelet,
         offline=args.offline,
         write_kubeconfig=args.write_kubeconfig,
         log_level=args.log_level,
     )
+
+
+def _check_node_subnets(pod_cidr: ipaddress.IPv4Network, nodes: int) -> None:
+    """Each node takes a /24 of the pod network: there must be one for each."""
+    from minikube_py.kubelet.ipam import subnet_count
+
+    available = subnet_count(pod_cidr)
+    if nodes > available:
+        raise SystemExit(
+            f"error: --pod-cidr {pod_cidr} has {available} node subnets (/24) for "
+            f"{nodes} --simulated-nodes: use a larger one, e.g. --pod-cidr 10.0.0.0/8"
+        )
 
 
 def version_text() -> str:

@@ -23,6 +23,7 @@ from typing import Generic, Protocol, TypeVar
 import orjson
 import yaml
 
+from minikube_py.apiserver import subresources
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, selected
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
@@ -91,6 +92,20 @@ class Client(Protocol):
         propagation_policy: str | None = None,
         grace_period_seconds: int | None = None,
     ) -> Obj: ...
+
+    async def bind(self, pods: Resource, namespace: str, name: str, node: str) -> None:
+        """Assign a pod to a node through pods/binding; Conflict if it already has one."""
+        ...
+
+
+def binding(namespace: str, name: str, node: str) -> Obj:
+    """The v1 Binding the scheduler posts to assign pod `name` to `node`."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": name, "namespace": namespace},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+    }
 
 
 def _selectors(
@@ -186,6 +201,12 @@ class LocalClient:
         )
         result = await self.rest.delete(resource, namespace, name, options)
         return result.obj
+
+    async def bind(self, pods: Resource, namespace: str, name: str, node: str) -> None:
+        options = WriteOptions(field_manager=self.field_manager)
+        await subresources.bind_pod(
+            self.rest, pods, namespace, name, binding(namespace, name, node), options
+        )
 
 
 def resource_path(
@@ -326,6 +347,10 @@ class HttpClient:
         if grace_period_seconds is not None:
             options["gracePeriodSeconds"] = grace_period_seconds
         return await self._request("DELETE", resource_path(resource, namespace, name), options)
+
+    async def bind(self, pods: Resource, namespace: str, name: str, node: str) -> None:
+        path = resource_path(pods, namespace, name, "binding")
+        await self._request("POST", path, binding(namespace, name, node))
 
 
 def _named(entries: list[Obj], name: str) -> Obj:

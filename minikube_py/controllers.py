@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import Client, EventHandler, Informer, WorkQueue, run_worker
@@ -23,11 +25,19 @@ FOREGROUND_FINALIZER = "foregroundDeletion"
 RETRY_SECONDS = 0.5
 
 
+@dataclass(frozen=True, slots=True)
+class ControllerSettings:
+    """The server configuration some controllers need; the manager hands it to every one."""
+
+    data_dir: Path  # node-local state: provisioned volumes, the ServiceAccount signing key
+
+
 class Controller:
     """Runs `workers` tasks that take keys from `queue` and reconcile them."""
 
     name = "controller"
     workers = 1
+    settings: ControllerSettings  # set by the ControllerManager (or a test) before start()
 
     def __init__(self, client: Client, registry: Registry) -> None:
         self.client = client
@@ -261,7 +271,7 @@ def _namespace(obj: Obj) -> str | None:
 class ControllerManager:
     """Starts every controller and stops them in reverse order."""
 
-    def __init__(self, client: Client, registry: Registry) -> None:
+    def __init__(self, client: Client, registry: Registry, settings: ControllerSettings) -> None:
         from minikube_py.reconcilers import controller_classes
 
         classes: list[type[Controller]] = [
@@ -270,6 +280,8 @@ class ControllerManager:
             *controller_classes(),
         ]
         self.controllers: list[Controller] = [cls(client, registry) for cls in classes]
+        for controller in self.controllers:
+            controller.settings = settings
 
     async def start(self) -> None:
         for controller in self.controllers:

@@ -200,48 +200,121 @@ class _Walk:
         self.noted: list[str] = []  # from the decoder itself
 
     def value(self, schema: Schema, value: Any, path: str, struct: str, field: str) -> None:
-        if value is None:
-            return  # Go decodes null into the zero value
-        target, name, kind = _resolve(schema, self.defs)
+        if value is not None:  # Go decodes null into the zero value
+            self._value(_compiled(schema, self.defs), value, path, struct, field)
+
+    def _value(self, node: _Node, value: Any, path: str, struct: str, field: str) -> None:
         value_type = type(value)
+        if value_type in node.accepted:
+            return
+        kind = node.kind
         if value_type is dict and (kind is None or kind == "object"):
             # The fields of a definition are fields of its Go struct.
-            owner = name.rpartition(".")[2] if name else struct
-            self._object(target, value, path, owner, field)
+            owner = struct if node.owner is None else node.owner
+            self._object(node, value, path, owner, field)
         elif value_type is list and (kind is None or kind == "array"):
-            items = target.get("items")
-            if isinstance(items, dict):
+            if node.items is not None:
+                items = _compiled(node.items, self.defs)
                 for index, item in enumerate(value):
-                    self.value(items, item, f"{path}[{index}]", struct, field)
+                    if item is not None:
+                        self._value(items, item, f"{path}[{index}]", struct, field)
         elif kind == _QUANTITY:
-            self._error(name, _quantity_error(value))
-        elif not _fits(kind, target, value):
-            self._error(name, _type_error(value, schema, struct, field, self.defs))
+            self._error(node.name, _quantity_error(value))
+        elif not _fits(kind, node.target, value):
+            error = _type_error(value, node.schema, struct, field, self.defs)
+            self._error(node.name, error)
 
     def _error(self, name: str, error: str | None) -> None:
         if error is not None:
             (self.stopping if name in _CUSTOM_KINDS else self.noted).append(error)
 
     def _object(
-        self, schema: Schema, value: dict[str, Any], path: str, struct: str, field: str
+        self, node: _Node, value: dict[str, Any], path: str, struct: str, field: str
     ) -> None:
-        properties = schema.get("properties")
+        properties = node.properties
         if properties is None:
             # A map (labels, data, resources) checks only its values; an object without
             # properties (RawExtension, FieldsV1) is opaque to the Go decoder: any key goes.
-            values = schema.get("additionalProperties")
-            if isinstance(values, dict):
+            if node.values is not None:
+                values = _compiled(node.values, self.defs)
                 for key, item in value.items():
-                    self.value(values, item, _join(path, key), struct, field)
+                    if item is not None and type(item) not in values.accepted:
+                        self._value(values, item, _join(path, key), struct, field)
             return
-        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
-        embedded = schema.get("x-kubernetes-embedded-resource") is True
         for key, item in value.items():
             known = properties.get(key)
             if known is not None:
-                self.value(known, item, _join(path, key), struct, _join(field, key))
-            elif not (preserve or (embedded and key in _EMBEDDED_KEYS)):
+                if item is not None:
+                    child = _compiled(known, self.defs)
+                    if type(item) not in child.accepted:  # paths are built only to go on
+                        self._value(child, item, _join(path, key), struct, _join(field, key))
+            elif not (node.preserve or (node.embedded and key in _EMBEDDED_KEYS)):
                 self.unknown.append(_join(path, key))
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """A schema node as the walk reads it, worked out once per node (see `_compiled`)."""
+
+    schema: Schema  # as referred to (type errors name its Go type)
+    target: Schema  # behind the ref
+    name: str  # the definition's name, "" if none
+    kind: str | None  # see `_resolve`
+    owner: str | None  # the Go struct a definition's fields belong to; None: no definition
+    properties: dict[str, Schema] | None
+    values: Schema | None  # additionalProperties, for a map
+    items: Schema | None
+    preserve: bool
+    embedded: bool
+    # Value types the node takes with nothing to report and nothing inside to walk.
+    accepted: frozenset[type]
+
+
+# id(schema) -> the schema (so that its id is not reused while cached) and its _Node.
+_nodes: dict[int, tuple[Schema, _Node]] = {}
+_MAX_CACHED_NODES = 100_000  # the built-in definitions have far fewer; a guard for check_in
+
+
+def _compiled(schema: Schema, defs: dict[str, Schema]) -> _Node:
+    cached = _nodes.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if len(_nodes) >= _MAX_CACHED_NODES:
+        _nodes.clear()
+    node = _compile(schema, defs)
+    _nodes[id(schema)] = (schema, node)
+    return node
+
+
+def _compile(schema: Schema, defs: dict[str, Schema]) -> _Node:
+    target, name, kind = _resolve(schema, defs)
+    properties = target.get("properties")
+    values = target.get("additionalProperties")
+    items = target.get("items")
+    return _Node(
+        schema=schema,
+        target=target,
+        name=name,
+        kind=kind,
+        owner=name.rpartition(".")[2] if name else None,
+        properties=properties,
+        values=values if isinstance(values, dict) else None,
+        items=items if isinstance(items, dict) else None,
+        preserve=target.get("x-kubernetes-preserve-unknown-fields") is True,
+        embedded=target.get("x-kubernetes-embedded-resource") is True,
+        accepted=_accepted(kind),
+    )
+
+
+def _accepted(kind: str | None) -> frozenset[type]:
+    """The value types `_Walk._value` lets through at once for a kind (see `_fits`)."""
+    if kind is None:
+        return frozenset({str, int, float, bool})  # objects and arrays are walked into
+    if kind == _QUANTITY:
+        return frozenset({int, float})  # a number's text always parses; strings are checked
+    if kind == _INT_OR_STRING:
+        return frozenset({str})  # integers are range checked
+    return frozenset(_FITTING_TYPES.get(kind, ()))  # "integer" is absent: range checked
 
 
 def _resolve(schema: Schema, defs: dict[str, Schema]) -> tuple[Schema, str, str | None]:

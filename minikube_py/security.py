@@ -269,14 +269,17 @@ def _issue_leaf(
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
-def _save(pki: Pki, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
-    # Key first: a crash between the two writes leaves a mismatch that the next check repairs.
-    key_pem = key.private_bytes(
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
-    _write_atomic(pki.key_path(name), key_pem, 0o600)
+
+
+def _save(pki: Pki, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+    # Key first: a crash between the two writes leaves a mismatch that the next check repairs.
+    _write_atomic(pki.key_path(name), _key_pem(key), 0o600)
     _write_atomic(pki.cert_path(name), cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
@@ -357,6 +360,27 @@ def ensure_pki(pki: Pki, names: ServingNames, *, now: datetime | None = None) ->
     for item in issued:
         log.debug("issued %s (%s)", item.name, item.reason)
     return issued
+
+
+def ensure_service_account_key(pki: Pki) -> ec.EllipticCurvePrivateKey:
+    """The key that signs ServiceAccount tokens, `sa.key`; made on first use, never renewed.
+
+    A new key would invalidate every token already handed out (legacy Secret tokens never
+    expire), so only a missing or unreadable key is replaced.
+    """
+    path = pki.key_path("sa")
+    if path.exists():
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (OSError, ValueError, TypeError):
+            key = None
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key
+        log.warning("%s is unreadable or not an EC key: the new one invalidates old tokens", path)
+    _make_private_dir(pki.dir)
+    fresh = _new_key()
+    _write_atomic(path, _key_pem(fresh), 0o600)
+    return fresh
 
 
 def _read_token(pki: Pki) -> str:

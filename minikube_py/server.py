@@ -60,6 +60,9 @@ class Cluster:
         store = await self._start_store()
         rest = await self._start_api(store, pki, ssl_context)
         await self._start_controllers(rest)
+        await self._start_scheduler(rest)
+        if config.kubelet and config.runtime == "simulated":
+            await self._start_nodes(rest)
         self._announce_missing_components()
         elapsed_ms = (time.monotonic() - started) * 1000
         say("ready", f"in {elapsed_ms:.0f} ms; kubeconfig: {self.kubeconfig_path}")
@@ -135,24 +138,36 @@ class Cluster:
     async def _start_api(self, store: Store, pki: Pki, ssl_context: ssl.SSLContext) -> RestStorage:
         from aiohttp import web
 
-        from minikube_py import security
+        from minikube_py import security, tokens
         from minikube_py.api import ApiServer
+        from minikube_py.apiserver import subresources
         from minikube_py.apiserver.bootstrap import ensure_kubernetes_service, ensure_namespaces
         from minikube_py.apiserver.builtin import builtin_resources
+        from minikube_py.reconcilers.volumes import DefaultStorageClass
         from minikube_py.resources import Registry
 
         config = self.config
         registry = Registry(builtin_resources())
+        authenticator = security.Authenticator.from_pki(pki)
         server = ApiServer(
             store,
             registry,
-            security.Authenticator.from_pki(pki),
+            authenticator,
             server_address=self.server_url.removeprefix("https://"),
             service_cidr=config.service_cidr,
         )
+        service_account_tokens = tokens.ServiceAccountTokens(
+            tokens.Signer(security.ensure_service_account_key(pki)),
+            issuer=tokens.api_audience(config.cluster_domain),
+            lookup=tokens.store_lookup(server.rest),
+        )
+        authenticator.token_validators.append(service_account_tokens.authenticate)
+        server.rest.preparers[("", "PersistentVolumeClaim")] = DefaultStorageClass(store, registry)
         await ensure_namespaces(server.rest, SYSTEM_NAMESPACES)
         await ensure_kubernetes_service(server.rest, str(config.first_service_ip), config.port)
-        runner = web.AppRunner(server.application(), access_log=None, shutdown_timeout=1.0)
+        app = server.application()
+        app[subresources.TOKENS] = service_account_tokens
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(
             runner, config.bind_address, config.port, ssl_context=ssl_context, reuse_address=True
@@ -169,13 +184,49 @@ class Cluster:
 
     async def _start_controllers(self, rest: RestStorage) -> None:
         from minikube_py.client import LocalClient
-        from minikube_py.controllers import ControllerManager
+        from minikube_py.controllers import ControllerManager, ControllerSettings
+        from minikube_py.reconcilers.nodelifecycle import NodeLifecycleController
 
-        manager = ControllerManager(LocalClient(rest, "kube-controller-manager"), rest.registry)
+        NodeLifecycleController.grace_period = self.config.node_monitor_grace_period
+        manager = ControllerManager(
+            LocalClient(rest, "kube-controller-manager"),
+            rest.registry,
+            ControllerSettings(data_dir=self.config.data_dir),
+        )
         await manager.start()
         self.stops.append(manager.stop)
         names = ", ".join(c.name for c in manager.controllers)
         say("controllers", names)
+
+    async def _start_scheduler(self, rest: RestStorage) -> None:
+        """Always on: without it every pod would stay Pending with no word of why."""
+        from minikube_py.client import LocalClient
+        from minikube_py.sched import SCHEDULER_NAME, Scheduler
+
+        scoring = self.config.scheduler_scoring
+        scheduler = Scheduler(LocalClient(rest, SCHEDULER_NAME), rest.registry, scoring=scoring)
+        await scheduler.start()
+        self.stops.append(scheduler.stop)
+        say("scheduler", f"{SCHEDULER_NAME}, {scoring} scoring")
+
+    async def _start_nodes(self, rest: RestStorage) -> None:
+        from minikube_py.client import LocalClient
+        from minikube_py.kubelet.nodestatus import SIMULATED_ANNOTATION
+        from minikube_py.node import start_nodes
+        from minikube_py.runtime import RUNTIME_VERSION
+
+        config = self.config
+        started = time.monotonic()
+        stop = await start_nodes(LocalClient(rest, "kubelet"), rest.registry, config)
+        self.stops.append(stop)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        count = config.simulated_nodes
+        names = f"{config.node_name}-sim-0..{count - 1}" if count else "none yet"
+        say(
+            "node",
+            f"{count} simulated ({names}; {RUNTIME_VERSION}) Ready in {elapsed_ms:.0f} ms; "
+            f"Nodes annotated {SIMULATED_ANNOTATION}=true join them",
+        )
 
     @property
     def server_url(self) -> str:
@@ -195,18 +246,19 @@ class Cluster:
     def _announce_missing_components(self) -> None:
         """Say plainly what this build does not run yet, and which flags wait for it."""
         config = self.config
-        if config.kubelet:
+        nodes_run = config.kubelet and config.runtime == "simulated"
+        if config.kubelet and not nodes_run:
             say(
                 "node",
-                f"none yet: the {config.runtime} runtime, the scheduler and the workload "
-                "controllers are not in this build; it runs the control plane only",
+                f"none yet: the {config.runtime} runtime is not in this build; use --runtime "
+                "simulated, or --no-kubelet for the control plane only",
             )
         waiting = [
             flag
             for flag, used in (
-                ("--pod-cidr", str(config.pod_cidr) != "10.244.0.0/16"),
+                ("--pod-cidr", not nodes_run and str(config.pod_cidr) != "10.244.0.0/16"),
                 ("--cluster-dns", config.cluster_dns != config.service_cidr.network_address + 10),
-                ("--simulated-nodes", config.simulated_nodes > 0),
+                ("--simulated-nodes", not nodes_run and config.simulated_nodes > 0),
                 ("--offline", config.offline),
             )
             if used

@@ -59,10 +59,14 @@ def _dict(value: object) -> Obj:
     return value if isinstance(value, dict) else {}
 
 
+# Default values deepcopy would return as they are (immutable); it costs a dispatch per value.
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
 def _fill(obj: Obj, defaults: Mapping[str, Any], unset: tuple[object, ...] = _UNSET) -> None:
     for key, value in defaults.items():
         if obj.get(key) in unset:
-            obj[key] = copy.deepcopy(value)
+            obj[key] = value if type(value) in _IMMUTABLE else copy.deepcopy(value)
 
 
 def _fill_at(
@@ -284,9 +288,12 @@ def pod_qos_class(pod: Obj) -> str:
         resources = _dict(container.get("resources"))
         for kind, sums in totals.items():
             found = set()
+            amounts = _dict(resources.get(kind))
             for name in ("cpu", "memory"):
+                if name not in amounts:
+                    continue  # parses as 0, which counts for nothing
                 try:
-                    amount = parse_quantity(_dict(resources.get(kind)).get(name, 0))
+                    amount = parse_quantity(amounts[name])
                 except QuantityError:
                     continue
                 if amount > 0:

@@ -11,8 +11,9 @@ import ipaddress
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from minikube_py import patch, schema
 from minikube_py.apiserver import defaults, specs, validation
@@ -63,6 +64,8 @@ _GENERATION_KINDS = frozenset(
 # Resources whose DELETE answers with the object rather than a Status (as real Kubernetes).
 _RETURNS_DELETED_OBJECT = frozenset({("", "pods"), ("", "namespaces")})
 FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+MAX_WRITE_ATTEMPTS = 8  # redoing a read-modify-write that lost a race, as GuaranteedUpdate does
+_T = TypeVar("_T")
 Warnings = list[str]  # an alias: inside RestStorage, `list` names the list verb
 DEFAULT_SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 
@@ -168,6 +171,15 @@ class ListPage:
     remaining: int | None
 
 
+class _StaleRead(Exception):
+    """The object changed between our read and our write: another writer won the race."""
+
+
+def _resource_version_of(body: Obj) -> str:
+    meta = body.get("metadata")
+    return str(meta.get("resourceVersion") or "") if isinstance(meta, dict) else ""
+
+
 class Preparer(Protocol):
     """Kind-specific work before a write is validated (e.g. allocating a Service's ClusterIP)."""
 
@@ -271,7 +283,8 @@ class RestStorage:
         self._validate(resource, obj, None)
         self._prepare(resource, obj, None)
         if not applied:
-            obj = self._record_manager(resource, None, obj, options)
+            # `obj` is this request's own copy (decoded from the body) and is not used again.
+            obj = self._record_manager(resource, None, obj, options, private=True)
         key = resource.key(meta.get("namespace"), meta["name"])
         if options.dry_run:
             if self.store.get(key) is not None:
@@ -293,9 +306,20 @@ class RestStorage:
         *,
         subresource: str | None = None,
     ) -> WriteResult:
-        """PUT of the object or of its status subresource, with optimistic concurrency."""
-        old = self.get(resource, namespace, name)
-        return await self._update_from(resource, namespace, name, body, old, options, subresource)
+        """PUT of the object or of its status subresource, with optimistic concurrency.
+
+        A body without resourceVersion is unconditional: if another writer gets in between our
+        read and our write, the update is simply redone on the newer object.
+        """
+
+        async def attempt() -> WriteResult:
+            old = self.get(resource, namespace, name)
+            return await self._update_from(
+                resource, namespace, name, body, old, options, subresource
+            )
+
+        unconditional = not (isinstance(body, dict) and _resource_version_of(body))
+        return await self.guaranteed_update(resource, name, attempt, retry=unconditional)
 
     async def patch(
         self,
@@ -311,18 +335,30 @@ class RestStorage:
     ) -> WriteResult:
         """PATCH in any of the four patch media types; apply may create the object."""
         if patch_type == patch.APPLY_PATCH:
-            return await self._apply(resource, namespace, name, body, options, subresource, force)
-        old = self.get(resource, namespace, name)
-        patched = patch.apply_patch(
-            patch_type, old.value, body, resource.api_version, resource.kind
-        )
-        if not isinstance(patched, dict):
-            raise ApiError(
-                "Invalid", "the server rejected our request due to an error in our request"
-            )
-        return await self._update_from(
-            resource, namespace, name, patched, old, options, subresource
-        )
+
+            async def attempt() -> WriteResult:
+                return await self._apply(
+                    resource, namespace, name, body, options, subresource, force
+                )
+
+        else:
+
+            async def attempt() -> WriteResult:
+                old = self.get(resource, namespace, name)
+                patched = patch.apply_patch(
+                    patch_type, old.value, body, resource.api_version, resource.kind
+                )
+                if not isinstance(patched, dict):
+                    raise ApiError(
+                        "Invalid", "the server rejected our request due to an error in our request"
+                    )
+                return await self._update_from(
+                    resource, namespace, name, patched, old, options, subresource
+                )
+
+        # A patch is applied to the latest object: a lost race is redone, never a 409 (a
+        # resourceVersion the patch itself sets is still checked as a precondition).
+        return await self.guaranteed_update(resource, name, attempt, retry=True)
 
     async def _apply(
         self,
@@ -379,11 +415,35 @@ class RestStorage:
         return await self._write_update(resource, new, old, options, warnings, subresource)
 
     async def write_object(self, resource: Resource, new: Obj, old: Entry) -> Obj:
-        """Store a server-side change (finalizers, graceful deletion) with a revision check."""
-        result = await self._write_update(resource, new, old, WriteOptions(), [])
-        return result.obj
+        """Store a server-side change of `old` (e.g. a Scale's replicas); run it inside
+        `guaranteed_update`, which redoes it if `old` is no longer the latest."""
+        return (await self._write_update(resource, new, old, WriteOptions(), [])).obj
+
+    async def guaranteed_update(
+        self,
+        resource: Resource,
+        name: str,
+        attempt: Callable[[], Awaitable[_T]],
+        *,
+        retry: bool,
+    ) -> _T:
+        """Run a read-modify-write; redo it on a lost race when `retry`, else answer 409."""
+        for _ in range(MAX_WRITE_ATTEMPTS if retry else 1):
+            try:
+                return await attempt()
+            except _StaleRead:
+                continue
+        raise conflict(resource.plural, resource.group, name)
 
     async def delete(
+        self, resource: Resource, namespace: str | None, name: str, options: DeleteOptions
+    ) -> DeleteResult:
+        async def attempt() -> DeleteResult:
+            return await self._delete_once(resource, namespace, name, options)
+
+        return await self.guaranteed_update(resource, name, attempt, retry=True)
+
+    async def _delete_once(
         self, resource: Resource, namespace: str | None, name: str, options: DeleteOptions
     ) -> DeleteResult:
         entry = self.get(resource, namespace, name)
@@ -507,8 +567,13 @@ class RestStorage:
         new: Obj,
         options: WriteOptions,
         subresource: str | None = None,
+        *,
+        private: bool = False,
     ) -> Obj:
-        """managedFields: the writer owns what it set or changed (an Update entry)."""
+        """managedFields: the writer owns what it set or changed (an Update entry).
+
+        `private`: `new` is ours to give away, so the result may share it instead of a copy.
+        """
         return patch.update_managed_fields(
             old,
             new,
@@ -517,6 +582,7 @@ class RestStorage:
             api_version=resource.api_version,
             now=now_rfc3339(),
             subresource=subresource or "",
+            copy=not private,
         )
 
     def _prepare(self, resource: Resource, obj: Obj, old: Obj | None) -> None:
@@ -591,7 +657,7 @@ class RestStorage:
         try:
             entry = await self.store.update(old.key, new, expected_revision=old.revision)
         except ConflictError:
-            raise conflict(resource.plural, resource.group, new["metadata"]["name"]) from None
+            raise _StaleRead from None
         except KeyNotFoundError:
             raise not_found(resource.plural, resource.group, new["metadata"]["name"]) from None
         return entry.value
@@ -600,7 +666,7 @@ class RestStorage:
         try:
             deleted = await self.store.delete(entry.key, expected_revision=entry.revision)
         except ConflictError:
-            raise conflict(resource.plural, resource.group, _name(entry)) from None
+            raise _StaleRead from None
         except KeyNotFoundError:
             raise not_found(resource.plural, resource.group, _name(entry)) from None
         return deleted.value

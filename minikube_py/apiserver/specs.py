@@ -152,6 +152,17 @@ def canonical_quantity(raw: str | int | float, *, round_to_milli: bool = False) 
 
     `round_to_milli` is SetDefaults_ResourceList's extra rounding for resource lists.
     """
+    if type(raw) is str:  # strings only: 1, 1.0 and True are one key to a cache
+        return _canonical_text(raw, round_to_milli)
+    return _canonical(raw, round_to_milli)
+
+
+@functools.lru_cache(maxsize=4096)  # formatting "16Mi" again takes Fraction arithmetic
+def _canonical_text(raw: str, round_to_milli: bool) -> str:
+    return _canonical(raw, round_to_milli)
+
+
+def _canonical(raw: str | int | float, round_to_milli: bool) -> str:
     quantity = _parse(raw)
     value, text = quantity.value, quantity.text
     if round_to_milli and quantity.scale < -3:
@@ -877,8 +888,12 @@ def _pod_update(spec: Obj, old: Obj, out: Out) -> None:
                 for c, o in zip(_list(spec.get(key)), _list(old.get(key)), strict=True)
             ]
     for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
-        munged[key] = old.get(key)
-    if _normalized(munged) != _normalized(old):
+        if key in old:
+            munged[key] = old[key]
+        else:  # as null, which normalizing drops: absent keeps `munged == old` possible below
+            munged.pop(key, None)
+    # Equal values normalize alike: the normalized walks are needed only when they differ.
+    if munged != old and _normalized(munged) != _normalized(old):
         _forbidden(
             out,
             "spec",
@@ -985,7 +1000,7 @@ def _deployment(obj: Obj, old: Obj | None) -> Out:
             shown = _go_intstr(_dict(rolling).get("maxUnavailable"))
             _invalid(out, f"{p}.maxUnavailable", shown, "may not be 0 when `maxSurge` is 0")
         _at_most_100_percent(_dict(rolling).get("maxUnavailable"), f"{p}.maxUnavailable", out)
-    elif kind != "RollingUpdate":
+    elif kind not in ("Recreate", "RollingUpdate"):
         ru = "nil" if rolling is None else "0xc000000000"
         shown = GoText(
             f"apps.DeploymentStrategy{{Type:{go_quote(_str(kind))}, "

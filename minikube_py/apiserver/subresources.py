@@ -1,10 +1,17 @@
-"""Subresources served by the generic API: status, scale, binding and eviction."""
+"""Subresources served by the generic API: status, scale, binding, eviction and token."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from minikube_py.apiserver.errors import ApiError, Cause, bad_request, conflict, invalid
+from minikube_py.apiserver.errors import (
+    ApiError,
+    Cause,
+    bad_request,
+    conflict,
+    invalid,
+    not_found,
+)
 from minikube_py.apiserver.printers import label_selector_string
 from minikube_py.apiserver.request import (
     ResourcePath,
@@ -16,9 +23,14 @@ from minikube_py.apiserver.request import (
     read_body,
     write_options,
 )
-from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions
+from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, now_rfc3339
 from minikube_py.patch import APPLY_PATCH, PATCH_TYPES, accepted_patch_types, apply_patch
 from minikube_py.resources import Obj, Resource, clone
+from minikube_py.store import ConflictError, KeyNotFoundError
+from minikube_py.tokens import ServiceAccountTokens
+
+# Set by the server at start-up: who signs ServiceAccount tokens.
+TOKENS = web.AppKey("service_account_tokens", ServiceAccountTokens)
 
 
 async def handle(rest: RestStorage, request: web.Request, path: ResourcePath) -> web.Response:
@@ -110,6 +122,7 @@ async def _patch_scale(
     """kubectl scale: a merge patch of the Scale, carried over to spec.replicas."""
     body = await read_body(request, _SCALE_PATCH_TYPES)
     scale = to_scale(rest.get(path.resource, path.namespace, _name(path)).value)
+    del scale["metadata"]["resourceVersion"]  # a precondition only if the patch sets one
     content_type = media_type(request.headers.get("Content-Type", ""))
     patched = apply_patch(content_type, scale, body, "autoscaling/v1", "Scale")
     return await apply_scale(rest, path, patched, options)
@@ -136,15 +149,20 @@ async def apply_scale(
                 )
             ],
         )
-    entry = rest.get(path.resource, path.namespace, name)
     expected = (scale.get("metadata") or {}).get("resourceVersion")
-    if expected and expected != entry.value["metadata"]["resourceVersion"]:
-        raise conflict(path.resource.plural, path.resource.group, name)
-    new = clone(entry.value)
-    new.setdefault("spec", {})["replicas"] = replicas
-    if options.dry_run:
-        return to_scale(new)
-    return to_scale(await rest.write_object(path.resource, new, entry))
+
+    async def attempt() -> Obj:
+        entry = rest.get(path.resource, path.namespace, name)
+        if expected and expected != entry.value["metadata"]["resourceVersion"]:
+            raise conflict(path.resource.plural, path.resource.group, name)
+        new = clone(entry.value)
+        new.setdefault("spec", {})["replicas"] = replicas
+        if options.dry_run:
+            return to_scale(new)
+        return to_scale(await rest.write_object(path.resource, new, entry))
+
+    # Without a resourceVersion the scale applies to whatever is latest, as a patch does.
+    return await rest.guaranteed_update(path.resource, name, attempt, retry=not expected)
 
 
 # ---- binding and eviction (pods) -------------------------------------------------------------
@@ -155,6 +173,22 @@ async def _post_binding(
 ) -> Obj:
     body = await read_body(request)
     return await bind_pod(rest, path.resource, path.namespace, _name(path), body, options)
+
+
+async def create_binding(
+    rest: RestStorage, namespace: str | None, binding: Obj, options: WriteOptions
+) -> Obj:
+    """POST .../bindings (the legacy form of pods/binding): binds the pod the Binding names."""
+    if not isinstance(binding, dict):
+        raise bad_request("the body must be a v1 Binding")
+    name = (binding.get("metadata") or {}).get("name")
+    if not name:
+        raise invalid(
+            "Binding", "", "", [Cause("FieldValueRequired", "Required value", "metadata.name")]
+        )
+    pods = rest.registry.get("", "v1", "pods")
+    assert pods is not None
+    return await bind_pod(rest, pods, namespace, str(name), binding, options)
 
 
 async def bind_pod(
@@ -172,21 +206,52 @@ async def bind_pod(
         raise invalid(
             "Binding", "", name, [Cause("FieldValueRequired", "Required value", "target.name")]
         )
-    entry = rest.get(pods, namespace, name)
-    current = entry.value.get("spec", {}).get("nodeName")
-    if current:
-        raise ApiError(
-            "Conflict",
-            f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
-            f'assigned to node "{current}"',
-            name=name,
-            kind="pods/binding",
-        )
-    if not options.dry_run:
-        new = clone(entry.value)
-        new["spec"]["nodeName"] = node
-        await rest.write_object(pods, new, entry)
-    return _success_status()
+    annotations = ((binding or {}).get("metadata") or {}).get("annotations") or {}
+    while True:  # GuaranteedUpdate: read, change, write if unchanged since, else again
+        entry = rest.get(pods, namespace, name)
+        current = entry.value.get("spec", {}).get("nodeName")
+        if current:
+            raise ApiError(
+                "Conflict",
+                f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
+                f'assigned to node "{current}"',
+                name=name,
+                kind="pods/binding",
+            )
+        if options.dry_run:
+            return _success_status()
+        # Straight to the store, as BindingREST does: pod update validation forbids setting
+        # spec.nodeName, which only a binding may do.
+        try:
+            await rest.store.update(
+                entry.key, _assigned(entry.value, node, annotations), entry.revision
+            )
+        except ConflictError:
+            continue
+        except KeyNotFoundError:
+            raise not_found(pods.plural, pods.group, name) from None
+        return _success_status()
+
+
+def _assigned(pod: Obj, node: str, annotations: Obj) -> Obj:
+    """setPodNodeAndMetadata: the node, the binding's annotations, and PodScheduled=True."""
+    new = clone(pod)
+    new["spec"]["nodeName"] = node
+    if annotations:
+        new["metadata"]["annotations"] = {
+            **(new["metadata"].get("annotations") or {}),
+            **annotations,
+        }
+    conditions = new.setdefault("status", {}).setdefault("conditions", [])
+    scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None}
+    for i, condition in enumerate(conditions):
+        if condition.get("type") == "PodScheduled":
+            kept = condition.get("status") == "True" and condition.get("lastTransitionTime")
+            conditions[i] = {**scheduled, "lastTransitionTime": kept or now_rfc3339()}
+            break
+    else:
+        conditions.append({**scheduled, "lastTransitionTime": now_rfc3339()})
+    return new
 
 
 async def _post_eviction(
@@ -201,6 +266,17 @@ async def _post_eviction(
         DeleteOptions.from_body(delete_body, dry_run(request)),
     )
     return _success_status()
+
+
+# ---- token (serviceaccounts) -----------------------------------------------------------------
+
+
+async def _post_token(
+    rest: RestStorage, request: web.Request, path: ResourcePath, options: WriteOptions
+) -> Obj:
+    """TokenRequest, as `kubectl create token` sends it: a signed, expiring token."""
+    body = await read_body(request)
+    return request.app[TOKENS].token_request(path.namespace or "", _name(path), body)
 
 
 def _success_status() -> Obj:
@@ -223,4 +299,5 @@ _HANDLERS = {
     ("scale", "PATCH"): _patch_scale,
     ("binding", "POST"): _post_binding,
     ("eviction", "POST"): _post_eviction,
+    ("token", "POST"): _post_token,
 }

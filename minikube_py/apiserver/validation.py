@@ -7,9 +7,10 @@ wording — including Go's way of printing the bad value — is reproduced exact
 
 from __future__ import annotations
 
+import functools
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -149,6 +150,23 @@ DNS_LABEL_MAX = 63  # RFC 1123 and RFC 1035 labels, qualified-name name parts, l
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 
 
+# Every write checks the same few names, label keys and timestamps: the pure checks below are
+# memoized, bounded because the inputs are open-ended.
+_MEMO_SIZE = 4096
+
+
+def _memoized_errors(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """`check`, cached for exact `str` arguments. Each call gets its own list, as callers may
+    extend it; other argument types take the uncached path, so they fail exactly as before."""
+    cached = functools.lru_cache(maxsize=_MEMO_SIZE)(lambda value: tuple(check(value)))
+
+    @functools.wraps(check)
+    def memoized(value: str) -> list[str]:
+        return list(cached(value)) if type(value) is str else check(value)
+
+    return memoized
+
+
 def _max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
@@ -163,6 +181,7 @@ def _byte_len(value: str) -> int:
     return len(value.encode())  # Go measures strings in bytes
 
 
+@_memoized_errors
 def is_dns1123_label(value: str) -> list[str]:
     errs = [_max_len_error(DNS_LABEL_MAX)] if _byte_len(value) > DNS_LABEL_MAX else []
     if not _DNS1123_LABEL_RE.fullmatch(value):
@@ -173,6 +192,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_memoized_errors
 def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if _byte_len(value) > DNS1123_SUBDOMAIN_MAX:
@@ -182,6 +202,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     return errs
 
 
+@_memoized_errors
 def is_dns1035_label(value: str) -> list[str]:
     errs = [_max_len_error(DNS_LABEL_MAX)] if _byte_len(value) > DNS_LABEL_MAX else []
     if not _DNS1035_LABEL_RE.fullmatch(value):
@@ -196,6 +217,7 @@ def is_path_segment_name(value: str, *, prefix: bool = False) -> list[str]:
     return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in value]
 
 
+@_memoized_errors
 def is_qualified_name(value: str) -> list[str]:
     """Label keys, annotation keys and finalizers: `[DNS-subdomain/]name`."""
     parts = value.split("/")
@@ -224,6 +246,7 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_memoized_errors
 def is_label_value(value: str) -> list[str]:
     errs = [_max_len_error(DNS_LABEL_MAX)] if _byte_len(value) > DNS_LABEL_MAX else []
     if not _LABEL_VALUE_RE.fullmatch(value):
@@ -469,6 +492,15 @@ def validate_object_meta(
 
 def _go_time(value: object) -> str:
     """time.Time.String() of a metav1.Time read from JSON (the server runs in UTC)."""
+    return _go_time_text(value) if type(value) is str else _go_time_uncached(value)
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)  # each update prints the same timestamps again
+def _go_time_text(value: str) -> str:
+    return _go_time_uncached(value)
+
+
+def _go_time_uncached(value: object) -> str:
     if not isinstance(value, str) or not value:
         return "0001-01-01 00:00:00 +0000 UTC"
     try:

@@ -29,7 +29,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from minikube_py.apiserver.errors import ApiError, Cause, bad_request, invalid
-from minikube_py.patching.fieldpath import FieldSet, Path, field_element, iterate, path_string
+from minikube_py.patching.fieldpath import (
+    FieldSet,
+    Path,
+    field_element,
+    iterate,
+    path_string,
+)
 from minikube_py.patching.managed import (
     APPLY,
     UPDATE,
@@ -39,6 +45,7 @@ from minikube_py.patching.managed import (
     cap_update_managers,
     decode,
     encode,
+    encode_entry,
     is_reset,
 )
 from minikube_py.patching.schemas import TypeInfo, root_type
@@ -47,6 +54,7 @@ from minikube_py.patching.typed import (
     Comparison,
     ItemError,
     compare,
+    created_fields,
     field_set,
     merge,
     remove_items,
@@ -61,26 +69,26 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _KUBECTL = "kubectl"
 _BEFORE_FIRST_APPLY = "before-first-apply"
 # Fields no entry ever owns (apimachinery's stripMetaManager).
+_UNOWNED_TOP = ("f:apiVersion", "f:kind", "f:metadata")
+_UNOWNED_METADATA = tuple(
+    "f:" + name
+    for name in (
+        "name",
+        "namespace",
+        "creationTimestamp",
+        "selfLink",
+        "uid",
+        "clusterName",
+        "generation",
+        "managedFields",
+        "resourceVersion",
+    )
+)
+_METADATA = "f:metadata"
 _UNOWNED: FieldSet = frozenset(
-    tuple(field_element(name) for name in path)
-    for path in (
-        ("apiVersion",),
-        ("kind",),
-        ("metadata",),
-        *(
-            ("metadata", name)
-            for name in (
-                "name",
-                "namespace",
-                "creationTimestamp",
-                "selfLink",
-                "uid",
-                "clusterName",
-                "generation",
-                "managedFields",
-                "resourceVersion",
-            )
-        ),
+    (
+        *((field_element(name[2:]),) for name in _UNOWNED_TOP),
+        *((field_element("metadata"), field_element(name[2:])) for name in _UNOWNED_METADATA),
     )
 )
 
@@ -103,21 +111,29 @@ def update_managed_fields(
     api_version: str,
     now: str,
     subresource: str = "",
+    copy: bool = True,
 ) -> Obj:
     """`new` (a copy) with managedFields recording a create/update/patch by `manager`.
 
     `old` is the stored object (None on create); `new` is what will be stored, after the
     request's changes. `operation` must be "Update" (apply goes through server_side_apply). On
     failure the stored object's managedFields are kept, as UpdateNoErrors does.
+
+    With `copy=False` only the top level and metadata are new: the rest is shared with `new`,
+    for callers that own `new` and drop it (a deep copy per write is a large part of the cost).
     """
     if operation != UPDATE:
         raise ValueError(f"non-apply writes record Update entries, not {operation!r}")
-    result = clone(_without_managed_fields(new))
+    result = _without_managed_fields(new)
+    if copy:
+        result = clone(result)
     try:
         managed = _managed_for_update(old, new, subresource)
         if managed.entries or not _meta(old).get("uid"):
             who = ManagerId.of(manager or "unknown", UPDATE, api_version, subresource)
             root = root_type(api_version, str(new.get("kind", "")))
+            if old is None and not managed.entries:
+                return _with_managed_fields(result, _created_entry(result, who, root, now))
             before = _without_managed_fields(old) if old else zero_object(result, root)
             _record_update(managed, before, result, who, root, now)
             cap_update_managers(managed)
@@ -158,6 +174,39 @@ def _record_update(
         managed.times[who] = now
 
 
+def _created_entry(
+    created: Obj, who: ManagerId, root: TypeInfo, now: str
+) -> list[dict[str, Any]] | None:
+    """managedFields of a create with nothing recorded before: the writer owns what the object
+    sets, the fields nobody owns aside (what `_record_update` against the zero object gives
+    when there are no other entries to release fields from). Raises ItemError as it does."""
+    fields, root_changed = created_fields(created, root)
+    _drop_unowned(fields)
+    if not fields and not root_changed:
+        return None
+    return [encode_entry(who, False, who.api_version, now, fields)]
+
+
+def _drop_unowned(fields: dict[str, Any]) -> None:
+    """Take `_UNOWNED` out of an encoded field set (`{}`: a leaf in the set; `"."`: a node
+    with children that is itself in the set)."""
+    metadata = fields.get(_METADATA)
+    if metadata is not None:
+        for name in _UNOWNED_METADATA:
+            _drop_member(metadata, name)
+    for name in _UNOWNED_TOP:
+        _drop_member(fields, name)
+
+
+def _drop_member(fields: dict[str, Any], key: str) -> None:
+    node = fields.get(key)
+    if node is None:
+        return
+    node.pop(".", None)
+    if not node:  # a leaf, or nothing left below: no longer in the set
+        del fields[key]
+
+
 def _release(managed: Managed, changes: Comparison, applier: ManagerId | None, force: bool) -> None:
     """Take changed fields from every entry but the applier's; removed fields leave all.
 
@@ -171,7 +220,8 @@ def _release(managed: Managed, changes: Comparison, applier: ManagerId | None, f
     for manager, entry in managed.entries.items():
         if manager != applier:
             kept = entry.fields - conflicts.get(manager, frozenset()) - changes.removed
-            managed.entries[manager] = Entry(kept, entry.api_version, entry.applied)
+            if len(kept) != len(entry.fields):  # else the same Entry: see Entry.raw
+                managed.entries[manager] = Entry(kept, entry.api_version, entry.applied)
     managed.drop_empty()
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from minikube_py.patching.fieldpath import FieldSet, decode_fields, encode_fields
+import orjson
+
+from minikube_py.patching.fieldpath import FieldSet, decode_fields_checked, encode_fields
 from minikube_py.patching.values import go_quote
 
 APPLY = "Apply"
@@ -46,6 +49,9 @@ class Entry:
     fields: FieldSet
     api_version: str
     applied: bool
+    # The decoded `fieldsV1` when it is already what encoding `fields` writes: an entry a
+    # write leaves alone (the same Entry object) is copied out instead of re-encoded.
+    raw: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -97,7 +103,9 @@ def _decode_entry(index: int, raw: Any) -> tuple[ManagerId, Entry]:
     manager = ManagerId.of(
         raw.get("manager") or "", operation, api_version, raw.get("subresource") or ""
     )
-    entry = Entry(decode_fields(raw.get("fieldsV1") or {}), api_version, operation == APPLY)
+    fields_v1 = raw.get("fieldsV1") or {}
+    fields, canonical = decode_fields_checked(fields_v1)
+    entry = Entry(fields, api_version, operation == APPLY, fields_v1 if canonical else None)
     return manager, entry
 
 
@@ -119,19 +127,45 @@ def _sort_key(managed: Managed, manager: ManagerId) -> tuple[Any, ...]:
 
 
 def _encode_entry(manager: ManagerId, entry: Entry, time: str | None) -> dict[str, Any]:
+    fields_v1 = encode_fields(entry.fields) if entry.raw is None else _copy(entry.raw)
+    return encode_entry(manager, entry.applied, entry.api_version, time, fields_v1)
+
+
+def _copy(fields_v1: dict[str, Any]) -> dict[str, Any]:
+    """A canonical `fieldsV1` (dicts with str keys, nothing else) copied: results are new
+    objects. A JSON round trip is exact for that content and much faster than walking it."""
+    copied: dict[str, Any] = orjson.loads(orjson.dumps(fields_v1))
+    return copied
+
+
+def encode_entry(
+    manager: ManagerId, applied: bool, api_version: str, time: str | None, fields_v1: Any
+) -> dict[str, Any]:
+    """One encoded entry, its `fieldsV1` already encoded; keys in ManagedFieldsEntry's order."""
     encoded: dict[str, Any] = {"manager": manager.manager} if manager.manager else {}
-    encoded["operation"] = APPLY if entry.applied else UPDATE
-    encoded["apiVersion"] = entry.api_version
+    encoded["operation"] = APPLY if applied else UPDATE
+    encoded["apiVersion"] = api_version
     if time:
         encoded["time"] = time
     encoded["fieldsType"] = FIELDS_V1
-    encoded["fieldsV1"] = encode_fields(entry.fields)
+    encoded["fieldsV1"] = fields_v1
     if manager.subresource:
         encoded["subresource"] = manager.subresource
     return encoded
 
 
 def _seconds(time: str | None) -> int:
+    # Sorting and capping parse each entry's time on every write: memoized for strings (other
+    # values, from malformed entries, fail or not exactly as they always did).
+    return _seconds_of_text(time) if type(time) is str else _parse_seconds(time)
+
+
+@lru_cache(maxsize=4096)
+def _seconds_of_text(time: str) -> int:
+    return _parse_seconds(time)
+
+
+def _parse_seconds(time: str | None) -> int:
     if not time:
         return 0
     try:

@@ -90,23 +90,31 @@ class TypeInfo:
     keys: tuple[str, ...] = ()  # list-map keys; empty for a set
     key_defaults: Mapping[str, Any] = field(default_factory=dict)
     scalar: str = "untyped"  # numeric, string, boolean or untyped (int-or-string, quantity)
+    # Derived once: the walks ask these for every node they visit.
+    granular_list: bool = field(init=False, repr=False)
+    granular_map: bool = field(init=False, repr=False)
+    # Types of declared fields by name, filled as they are asked for (schemas are recursive,
+    # so not all at once); undeclared names are not cached, as map keys are open-ended.
+    _children: dict[str, TypeInfo] = field(init=False, repr=False, default_factory=dict)
 
-    @property
-    def granular_list(self) -> bool:
-        return self.kind is Kind.LIST and not self.atomic
-
-    @property
-    def granular_map(self) -> bool:
-        return self.kind in (Kind.STRUCT, Kind.MAP) and not self.atomic
+    def __post_init__(self) -> None:
+        granular_list = self.kind is Kind.LIST and not self.atomic
+        granular_map = self.kind in (Kind.STRUCT, Kind.MAP) and not self.atomic
+        object.__setattr__(self, "granular_list", granular_list)  # frozen: set once, here
+        object.__setattr__(self, "granular_map", granular_map)
 
     def declares(self, name: str) -> bool:
         return self.kind is Kind.STRUCT and name in self.fields
 
     def child(self, name: str) -> TypeInfo | None:
         """The type of field/key `name`; None if a closed struct does not declare it."""
+        known = self._children.get(name)
+        if known is not None:
+            return known
         declared = self.fields.get(name)
         if declared is not None:
-            return type_of(declared)
+            known = self._children[name] = type_of(declared)
+            return known
         if self.element is not None:
             return type_of(self.element)
         return UNTYPED if self.kind is not Kind.STRUCT or self.open else None

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.patching.fieldpath import (
+    MEMBER,
     FieldSet,
     Node,
     Path,
     PathElement,
+    element_order,
     field_element,
     key_element,
     tree,
@@ -33,6 +35,9 @@ from minikube_py.patching.values import go_quote, go_type, go_value, json_equal
 
 class _Absent:
     """A missing value (as opposed to an explicit null)."""
+
+
+_SCALARS = (str, int, float, bool)
 
 
 ABSENT: Any = _Absent()
@@ -95,6 +100,87 @@ def zero_object(like: Any, info: TypeInfo) -> Any:
         if child is not None and child.kind is Kind.STRUCT and isinstance(item, dict):
             zero[key] = zero_object(item, child)
     return zero
+
+
+def created_fields(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:
+    """What a create sets: the paths `compare(zero_object(value, info), value, info)` finds
+    added or modified (not the removed ones), as a `fieldsV1` object, and whether the root
+    itself is one of them (the empty path, which has no key to be written under).
+
+    One walk of `value`, no zero object and no paths: keys and items are visited in FieldsV1's
+    order, so each level is written sorted. Raises ItemError where that comparison would. The
+    cases follow `_compare` against the zero object: a struct holding a struct is compared with
+    its zero value (`_struct_vs_zero`), a required field with null (`_vs_null`), anything else
+    with nothing (`_all_added`).
+    """
+    if info.kind is Kind.STRUCT and isinstance(value, dict):
+        return _struct_vs_zero(value, info)
+    # The zero object is `{}`: a map's keys are all new; anything else is a modified root.
+    shape = info.for_value(value)
+    if shape.granular_map and isinstance(value, dict) and value:
+        return _added_children(value, shape, {}), False
+    return {}, not json_equal({}, value)
+
+
+# In the helpers below, (fields, member) pairs say what a node contributes: a node compared
+# with a zero value or null is in the set only as a leaf, so `member` implies no fields.
+
+
+def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, Any], bool]:
+    if info.atomic:  # a leaf: modified unless it equals the zero value
+        return {}, not json_equal(zero_object(value, info), value)
+    encoded: dict[str, Any] = {}
+    for key in sorted(value):
+        item = value[key]
+        child = info.child(key)
+        if child is not None and child.kind is Kind.STRUCT and isinstance(item, dict):
+            fields, member = _struct_vs_zero(item, child)
+        elif key in info.required:
+            fields, member = _vs_null(item, child or UNTYPED)
+        else:
+            fields, member = _all_added(item, child or UNTYPED), True
+        if fields or member:
+            encoded[field_element(key).key] = fields
+    # Required fields the value lacks are "removed" (null to absent): not fields it sets.
+    return encoded, False
+
+
+def _vs_null(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:
+    """A present value compared with null: a non-empty granular map or list is walked (its
+    items are new), anything else but null is a modified leaf."""
+    shape = info.for_value(value)
+    if shape.granular_map and isinstance(value, dict) and value:
+        return _added_children(value, shape, {}), False
+    if shape.granular_list and isinstance(value, list) and value:
+        return _added_items(value, shape, {}), False
+    return {}, value is not None
+
+
+def _all_added(value: Any, info: TypeInfo) -> dict[str, Any]:
+    """`_all_paths`, encoded: the node is in the set, and so is everything below it."""
+    shape = info.for_value(value)
+    if shape.granular_map and isinstance(value, dict) and value:
+        return _added_children(value, shape, {MEMBER: {}})
+    if shape.granular_list and isinstance(value, list) and value:
+        return _added_items(value, shape, {MEMBER: {}})
+    return {}
+
+
+def _added_children(
+    value: dict[str, Any], info: TypeInfo, encoded: dict[str, Any]
+) -> dict[str, Any]:
+    for key in sorted(value):
+        encoded[field_element(key).key] = _all_added(value[key], info.child(key) or UNTYPED)
+    return encoded
+
+
+def _added_items(value: list[Any], info: TypeInfo, encoded: dict[str, Any]) -> dict[str, Any]:
+    item_info = info.item()
+    index = _index(value, info)
+    for element in sorted(index, key=element_order):
+        items = index[element]  # duplicates are owned as a whole: a leaf
+        encoded[element.key] = _all_added(items[0], item_info) if len(items) == 1 else {}
+    return encoded
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -253,39 +339,50 @@ def compare(old: Any, new: Any, info: TypeInfo) -> Comparison:
 
 
 def _compare(old: Any, new: Any, info: TypeInfo, path: Path, found: dict[str, set[Path]]) -> None:
-    shape = info.for_value(old if new is ABSENT else new)
-    if _walks(shape, old, new, dict):
-        _compare_maps(_as(old, dict), _as(new, dict), shape, path, found)
-    elif _walks(shape, old, new, list):
-        _compare_lists(_as(old, list), _as(new, list), shape, path, found)
-    else:
-        if old is ABSENT:
-            found["added"].add(path)
-        elif new is ABSENT:
-            found["removed"].add(path)
-        elif not json_equal(old, new):
-            found["modified"].add(path)
-        return
     if old is ABSENT:
-        found["added"].add(path)
-    elif new is ABSENT:
-        found["removed"].add(path)
+        _all_paths(new, info, path, found["added"])
+        return
+    if new is ABSENT:
+        _all_paths(old, info, path, found["removed"])
+        return
+    shape = info.for_value(new)
+    if shape.granular_map and _walked(old, new, dict):
+        _compare_maps(old or {}, new or {}, shape, path, found)
+    elif shape.granular_list and _walked(old, new, list):
+        _compare_lists(old or [], new or [], shape, path, found)
+    elif not json_equal(old, new):
+        found["modified"].add(path)
 
 
-def _walks(info: TypeInfo, old: Any, new: Any, kind: type) -> bool:
-    """Whether a granular map (kind=dict) or list (kind=list) is walked item by item: both
-    sides hold one (or nothing) and at least one is non-empty."""
-    granular = info.granular_map if kind is dict else info.granular_list
-    sides = (old, new)
+def _walked(old: Any, new: Any, kind: type) -> bool:
+    """Whether a granular map (kind=dict) or list (kind=list) present on both sides is walked
+    item by item: both sides hold one or null, and at least one is non-empty."""
     return (
-        granular
-        and all(side is ABSENT or side is None or isinstance(side, kind) for side in sides)
-        and any(isinstance(side, kind) and side for side in sides)
+        (old is None or isinstance(old, kind))
+        and (new is None or isinstance(new, kind))
+        and bool(old or new)
     )
 
 
-def _as(value: Any, kind: type) -> Any:
-    return value if isinstance(value, kind) else kind()
+def _all_paths(value: Any, info: TypeInfo, path: Path, paths: set[Path]) -> None:
+    """Every path of a value compared against nothing (all added, or all removed): what the
+    two-sided walk finds when one side is absent, in one pass over the present side.
+
+    As there: a non-empty granular map or list is walked, its items' keys must be valid (else
+    ItemError), and items that occur more than once are one path, not walked into.
+    """
+    shape = info.for_value(value)
+    if shape.granular_map and isinstance(value, dict):
+        for key, item in value.items():
+            _all_paths(item, shape.child(key) or UNTYPED, (*path, field_element(key)), paths)
+    elif shape.granular_list and isinstance(value, list) and value:
+        item_info = shape.item()
+        for element, items in _index(value, shape).items():
+            if len(items) == 1:
+                _all_paths(items[0], item_info, (*path, element), paths)
+            else:
+                paths.add((*path, element))
+    paths.add(path)
 
 
 def _compare_maps(
@@ -295,11 +392,20 @@ def _compare_maps(
     path: Path,
     found: dict[str, set[Path]],
 ) -> None:
-    for key in {**old, **new}:
+    for key, before in old.items():
+        after = new.get(key, ABSENT)
+        if type(before) is type(after) and type(before) in _SCALARS:
+            # What `_compare` finds for two scalars whatever the schema (a leaf json_equal
+            # of same-typed values is `==`), without a path for the many that are equal.
+            if before != after:
+                found["modified"].add((*path, field_element(key)))
+            continue
         child = info.child(key) or UNTYPED
-        _compare(
-            old.get(key, ABSENT), new.get(key, ABSENT), child, (*path, field_element(key)), found
-        )
+        _compare(before, after, child, (*path, field_element(key)), found)
+    for key, after in new.items():
+        if key not in old:
+            child = info.child(key) or UNTYPED
+            _compare(ABSENT, after, child, (*path, field_element(key)), found)
 
 
 def _compare_lists(
@@ -347,6 +453,22 @@ def merge(live: Any, config: Any, info: TypeInfo) -> Any:
     if _walks(shape, live, config, list):
         return _merge_lists(_as(live, list), _as(config, list), shape)
     return live if config is ABSENT else config
+
+
+def _walks(info: TypeInfo, old: Any, new: Any, kind: type) -> bool:
+    """Whether a granular map (kind=dict) or list (kind=list) is walked item by item: both
+    sides hold one (or nothing) and at least one is non-empty."""
+    granular = info.granular_map if kind is dict else info.granular_list
+    sides = (old, new)
+    return (
+        granular
+        and all(side is ABSENT or side is None or isinstance(side, kind) for side in sides)
+        and any(isinstance(side, kind) and side for side in sides)
+    )
+
+
+def _as(value: Any, kind: type) -> Any:
+    return value if isinstance(value, kind) else kind()
 
 
 def _merge_maps(live: dict[str, Any], config: dict[str, Any], info: TypeInfo) -> Any:

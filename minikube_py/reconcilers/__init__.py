@@ -14,4 +14,32 @@ if TYPE_CHECKING:
 
 def controller_classes() -> list[type[Controller]]:
     """Imported here, lazily, because each module imports `controllers` for its base class."""
-    return []
+    from minikube_py.reconcilers import (
+        cronjob,
+        daemonset,
+        deployment,
+        endpoints,
+        job,
+        nodelifecycle,
+        replicaset,
+        serviceaccount,
+        statefulset,
+        volumes,
+    )
+
+    return [
+        serviceaccount.ServiceAccountController,
+        serviceaccount.TokenController,
+        endpoints.EndpointsController,
+        endpoints.EndpointSliceController,
+        volumes.PersistentVolumeController,
+        volumes.LocalPathProvisioner,
+        nodelifecycle.NodeLifecycleController,
+        replicaset.ReplicaSetController,
+        replicaset.ReplicationManager,
+        deployment.DeploymentController,
+        statefulset.StatefulSetController,
+        daemonset.DaemonSetController,
+        job.JobController,
+        cronjob.CronJobController,
+    ]

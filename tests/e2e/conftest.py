@@ -74,6 +74,7 @@ SIMULATED_NODES = 3
 @pytest.fixture(scope="session")
 def sim_server() -> Iterator[ServerProcess]:
     args = ("--runtime", "simulated", "--simulated-nodes", str(SIMULATED_NODES))
+    args += ("--node-monitor-grace-period", "5s")  # node-failure tests wait seconds, not 40 s
     with temporary_dir("minikube-py-e2e-sim-") as data_dir:
         process = ServerProcess(data_dir, extra_args=args).start()
         try:

@@ -136,21 +136,13 @@ def test_get_output_formats(seeded: tuple[Kubectl, str]) -> None:
     as_json = json.loads(ctl("get", "deployment", "nginx-deployment", "-n", ns, "-o", "json"))
     assert as_json["kind"] == "Deployment" and as_json["spec"]["replicas"] == 3
     assert "resourceVersion: " in ctl("get", "pod", "nginx", "-n", ns, "-o", "yaml")
-    assert ctl("get", "pods", "-n", ns, "-o", "name").split() == ["pod/nginx"]
+    assert ctl("get", "pod", "nginx", "-n", ns, "-o", "name").split() == ["pod/nginx"]
     jsonpath = ctl(
         "get", "svc", "my-service", "-n", ns, "-o", "jsonpath={.spec.ports[0].targetPort}"
     )
     assert jsonpath == "9376"
-    custom = _lines(
-        ctl(
-            "get",
-            "pods",
-            "-n",
-            ns,
-            "-o",
-            "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image",
-        )
-    )
+    columns = "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image"
+    custom = _lines(ctl("get", "pod", "nginx", "-n", ns, "-o", columns))
     assert custom == [["NAME", "IMAGE"], ["nginx", "nginx:1.14.2"]]
     labels = _lines(ctl("get", "deploy", "-n", ns, "--show-labels"))
     assert labels[0][-1] == "LABELS" and labels[1][-1] == "app=nginx"

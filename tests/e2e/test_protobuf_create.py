@@ -141,23 +141,18 @@ def _normalize(obj: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 def _create(
     kubectl: Kubectl, case: Case, namespace: str, dry_run: bool, *, expect_protobuf: bool
 ) -> dict[str, Any]:
-    """Run a generator command; the object stored (or, with dry-run, the server's answer)."""
-    flags = ["--dry-run=server", "-o", "json"] if dry_run else []
+    """Run a generator command; the object as stored by the create (or the dry-run answer).
+
+    The create's own answer, not a later GET: controllers start changing status at once.
+    """
+    flags = ["--dry-run=server", "-o", "json"] if dry_run else ["-o", "json"]
     if expect_protobuf:
         flags.append("-v=8")
     result = kubectl.run("-n", namespace, *_command(case, namespace, *flags))
     if expect_protobuf:
         assert PROTOBUF_HEADER in result.stderr, "kubectl did not send protobuf"
-    if dry_run:
-        answer: dict[str, Any] = json.loads(result.stdout)
-        return answer
-    return _get(kubectl, case, namespace)
-
-
-def _get(kubectl: Kubectl, case: Case, namespace: str) -> dict[str, Any]:
-    resource = case.resource.replace("NAME", namespace)
-    stored: dict[str, Any] = json.loads(kubectl("get", "-n", namespace, resource, "-o", "json"))
-    return stored
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
 
 
 def _create_from_client_json(
@@ -168,13 +163,9 @@ def _create_from_client_json(
     args = ["create", "-n", namespace, "--validate=false", "-f", "-"]
     if case.command.startswith("create namespace"):
         args = ["create", "--validate=false", "-f", "-"]
-    if dry_run:
-        args += ["--dry-run=server", "-o", "json"]
-    result = kubectl.run(*args, input=printed)
-    if dry_run:
-        answer: dict[str, Any] = json.loads(result.stdout)
-        return answer
-    return _get(kubectl, case, namespace)
+    args += ["--dry-run=server", "-o", "json"] if dry_run else ["-o", "json"]
+    answer: dict[str, Any] = json.loads(kubectl.run(*args, input=printed).stdout)
+    return answer
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["stored", "dry-run"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from kubernetes import client, watch
@@ -73,14 +75,29 @@ def test_apps_deployment_defaults_and_generation(api_client: ApiClient, namespac
     assert container.ports[0].protocol == "TCP"
     assert created.spec.template.spec.restart_policy == "Always"
 
-    created.spec.replicas = 5
-    updated = apps.replace_namespaced_deployment("web", namespace, created)
+    updated = _replace_deployment(apps, namespace, "web", lambda d: setattr(d.spec, "replicas", 5))
     assert updated.metadata.generation == 2
     assert updated.spec.replicas == 5
 
-    updated.metadata.labels["extra"] = "label"
-    relabelled = apps.replace_namespaced_deployment("web", namespace, updated)
+    relabelled = _replace_deployment(
+        apps, namespace, "web", lambda d: d.metadata.labels.update(extra="label")
+    )
     assert relabelled.metadata.generation == 2  # metadata changes do not bump generation
+
+
+def _replace_deployment(
+    apps: client.AppsV1Api, namespace: str, name: str, change: Callable[[Any], None]
+) -> Any:
+    """Read-modify-replace, again on 409: the deployment controller writes status meanwhile."""
+    for _ in range(10):
+        current = apps.read_namespaced_deployment(name, namespace)
+        change(current)
+        try:
+            return apps.replace_namespaced_deployment(name, namespace, current)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+    raise AssertionError(f"deployment {name} kept changing under the test")
 
 
 def test_list_with_label_and_field_selectors(api_client: ApiClient, namespace: str) -> None:
@@ -168,3 +185,19 @@ def test_dynamic_client_uses_legacy_discovery(api_client: ApiClient, namespace: 
     configmaps = dynamic.resources.get(api_version="v1", kind="ConfigMap")
     configmaps.create(body={"metadata": {"name": "dyn"}, "data": {"x": "1"}}, namespace=namespace)
     assert configmaps.get(name="dyn", namespace=namespace).data.x == "1"
+
+
+def test_legacy_bindings_endpoint_binds_the_pod(api_client: ApiClient, namespace: str) -> None:
+    core = client.CoreV1Api(api_client)
+    pod = {"metadata": {"name": "bind-me"}, "spec": {"containers": [{"name": "c", "image": "x"}]}}
+    core.create_namespaced_pod(namespace, pod)
+    binding = client.V1Binding(
+        metadata=client.V1ObjectMeta(name="bind-me"),
+        target=client.V1ObjectReference(kind="Node", name="somewhere"),
+    )
+    core.create_namespaced_binding(namespace, binding, _preload_content=False)
+    assert core.read_namespaced_pod("bind-me", namespace).spec.node_name == "somewhere"
+    with pytest.raises(ApiException) as again:
+        core.create_namespaced_binding(namespace, binding, _preload_content=False)
+    assert again.value.status == 409
+    core.delete_namespaced_pod("bind-me", namespace, grace_period_seconds=0)
