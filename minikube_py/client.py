@@ -14,7 +14,7 @@ import logging
 import ssl
 import tempfile
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,6 +385,8 @@ def _api_error(status: Obj, code: int) -> ApiError:
 
 EventHandler = Callable[[str, Obj, Obj | None], None]  # (type, object, old object)
 Objects = list[Obj]  # an alias: inside Informer, `list` names the cache's list method
+RELIST_BATCH = 500  # handler calls between yields to the loop when a relist reports changes
+EVENT_CACHE_SIZE = 4096  # recent Events an EventRecorder remembers to count repeats
 
 
 def object_key(obj: Obj) -> str:
@@ -477,21 +479,23 @@ class Informer:
             token = page.continue_token
             if not token:
                 break
-        self._replace(items)
+        await self._replace(items)
         self._synced.set()
         return page.resource_version
 
-    def _replace(self, items: Objects) -> None:
+    async def _replace(self, items: Objects) -> None:
         fresh = {object_key(o): o for o in items}
         for key in self._cache.keys() - fresh.keys():
             self._notify("DELETED", self._cache.pop(key), None)
-        for key, obj in fresh.items():
+        for count, (key, obj) in enumerate(fresh.items(), 1):
             old = self._cache.get(key)
             self._cache[key] = obj
             if old is None:
                 self._notify("ADDED", obj, None)
             elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
                 self._notify("MODIFIED", obj, old)
+            if count % RELIST_BATCH == 0:
+                await asyncio.sleep(0)  # thousands of handler calls must not stall the loop
 
     async def _follow(self, revision: str) -> None:
         async for event in self.client.watch(
@@ -630,7 +634,7 @@ class EventRecorder:
         self.events = events
         self.component = component
         self.host = host
-        self._seen: dict[tuple[str, str, str, str], Obj] = {}
+        self._seen: OrderedDict[tuple[str, str, str, str], Obj] = OrderedDict()
 
     async def record(self, obj: Obj, event_type: str, reason: str, message: str) -> None:
         meta = obj["metadata"]
@@ -653,6 +657,9 @@ class EventRecorder:
             self._seen.pop(identity, None)
             return
         self._seen[identity] = stored
+        self._seen.move_to_end(identity)
+        if len(self._seen) > EVENT_CACHE_SIZE:  # the oldest repeat counts start afresh
+            self._seen.popitem(last=False)
 
     def _new_event(
         self, obj: Obj, namespace: str, event_type: str, reason: str, message: str, now: str

@@ -23,7 +23,13 @@ from minikube_py.apiserver.request import (
     read_body,
     write_options,
 )
-from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, now_rfc3339
+from minikube_py.apiserver.rest import (
+    MAX_WRITE_ATTEMPTS,
+    DeleteOptions,
+    RestStorage,
+    WriteOptions,
+    now_rfc3339,
+)
 from minikube_py.patch import APPLY_PATCH, PATCH_TYPES, accepted_patch_types, apply_patch
 from minikube_py.resources import Obj, Resource, clone
 from minikube_py.store import ConflictError, KeyNotFoundError
@@ -207,7 +213,7 @@ async def bind_pod(
             "Binding", "", name, [Cause("FieldValueRequired", "Required value", "target.name")]
         )
     annotations = ((binding or {}).get("metadata") or {}).get("annotations") or {}
-    while True:  # GuaranteedUpdate: read, change, write if unchanged since, else again
+    for _ in range(MAX_WRITE_ATTEMPTS):  # GuaranteedUpdate: read, change, write if unchanged
         entry = rest.get(pods, namespace, name)
         current = entry.value.get("spec", {}).get("nodeName")
         if current:
@@ -231,6 +237,7 @@ async def bind_pod(
         except KeyNotFoundError:
             raise not_found(pods.plural, pods.group, name) from None
         return _success_status()
+    raise conflict(pods.plural, pods.group, name)
 
 
 def _assigned(pod: Obj, node: str, annotations: Obj) -> Obj:

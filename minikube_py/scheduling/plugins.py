@@ -313,28 +313,34 @@ class ResourceAllocation:
 def _most_allocated(node: NodeInfo, cpu: int, memory: int) -> float:
     """The mean over CPU and memory of requested/allocatable (capped at 1), as a percentage;
     a resource the node does not report is left out."""
-    allocatable, total, counted = node.allocatable, 0.0, 0
-    if allocatable.cpu:
-        total += min(node.nonzero_cpu + cpu, allocatable.cpu) / allocatable.cpu
-        counted += 1
-    if allocatable.memory:
-        total += min(node.nonzero_memory + memory, allocatable.memory) / allocatable.memory
-        counted += 1
-    return 100.0 * total / counted if counted else 0.0
+    return _mean_percent(
+        _filled(node.nonzero_cpu + cpu, node.allocatable.cpu),
+        _filled(node.nonzero_memory + memory, node.allocatable.memory),
+    )
 
 
 def _least_allocated(node: NodeInfo, cpu: int, memory: int) -> float:
-    """The mean of the free fractions (0 where the pod would overcommit), as a percentage."""
-    allocatable, total, counted = node.allocatable, 0.0, 0
-    if allocatable.cpu:
-        free = allocatable.cpu - node.nonzero_cpu - cpu
-        total += max(free, 0) / allocatable.cpu
-        counted += 1
-    if allocatable.memory:
-        free = allocatable.memory - node.nonzero_memory - memory
-        total += max(free, 0) / allocatable.memory
-        counted += 1
-    return 100.0 * total / counted if counted else 0.0
+    """The mean of the fractions left free (0 where the pod would overcommit), as a percentage."""
+    cpu_filled = _filled(node.nonzero_cpu + cpu, node.allocatable.cpu)
+    memory_filled = _filled(node.nonzero_memory + memory, node.allocatable.memory)
+    return _mean_percent(
+        None if cpu_filled is None else 1.0 - cpu_filled,
+        None if memory_filled is None else 1.0 - memory_filled,
+    )
+
+
+def _filled(requested: int, allocatable: int) -> float | None:
+    """requested/allocatable capped at 1; None when the node reports none of the resource."""
+    if not allocatable:
+        return None
+    return 1.0 if requested >= allocatable else requested / allocatable
+
+
+def _mean_percent(cpu: float | None, memory: float | None) -> float:
+    if cpu is None or memory is None:
+        known = cpu if memory is None else memory
+        return 0.0 if known is None else 100.0 * known
+    return 50.0 * (cpu + memory)
 
 
 class NodeAffinityScore:
