@@ -39,8 +39,8 @@ from minikube_py.reconcilers.podcontrol import (
     selector_of,
     write_status,
 )
-from minikube_py.reconcilers.volumes import node_affinity_allows
 from minikube_py.resources import Obj, Registry, clone
+from minikube_py.scheduling.podinfo import node_selector_matches, tolerates
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +68,6 @@ HOST_NETWORK_TOLERATION = _toleration("network-unavailable", "NoSchedule")
 
 
 # ---- eligibility: pure -----------------------------------------------------------------------
-
-
-def tolerates(toleration: Obj, taint: Obj) -> bool:
-    """v1.Toleration.ToleratesTaint: empty key or effect match any; Exists ignores the value."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Exists":
-        return True
-    return operator == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def with_default_tolerations(pod_spec: Obj) -> list[Obj]:
@@ -111,7 +99,7 @@ def fits_selectors(pod_spec: Obj, node: Obj) -> bool:
     required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
     if not required:
         return True
-    return node_affinity_allows({"spec": {"nodeAffinity": {"required": required}}}, node)
+    return node_selector_matches(required, node)
 
 
 def should_run(pod_spec: Obj, node: Obj) -> tuple[bool, bool]:

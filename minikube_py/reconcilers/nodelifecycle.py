@@ -31,6 +31,7 @@ from minikube_py.controllers import Controller
 from minikube_py.kubelet.nodestatus import LEASE_NAMESPACE
 from minikube_py.resources import Obj, Registry, clone
 from minikube_py.runtime import format_time, parse_time
+from minikube_py.scheduling.podinfo import tolerates
 
 NOT_READY = "node.kubernetes.io/not-ready"
 UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -250,19 +251,6 @@ def unknown_conditions(node: Obj, now: float) -> list[Obj]:
             reason, message = "NodeStatusUnknown", "Kubelet stopped posting node status."
         condition.update(status="Unknown", reason=reason, message=message, lastTransitionTime=stamp)
     return conditions
-
-
-def tolerates(toleration: Obj, taint: Obj) -> bool:
-    """v1.Toleration.ToleratesTaint."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    if toleration.get("operator") == "Exists":
-        return True
-    return (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def eviction_delay(pod: Obj, taints: list[Obj], now: float) -> float | None:

@@ -32,6 +32,7 @@ from minikube_py.apiserver.specs import parse_quantity
 from minikube_py.client import Client, EventRecorder, object_key
 from minikube_py.controllers import Controller
 from minikube_py.resources import Obj, Registry, Resource, clone
+from minikube_py.scheduling.podinfo import node_selector_matches
 from minikube_py.store import Store
 
 log = logging.getLogger(__name__)
@@ -133,44 +134,10 @@ def bound_to(volume: Obj, claim: Obj) -> bool:
     return not ref.get("uid") or ref["uid"] == meta.get("uid")
 
 
-def _expression_matches(expression: Obj, value: str | None) -> bool:
-    operator, values = expression.get("operator"), [str(v) for v in expression.get("values") or []]
-    if operator == "In":
-        return value in values
-    if operator == "NotIn":
-        return value not in values
-    if operator == "Exists":
-        return value is not None
-    if operator == "DoesNotExist":
-        return value is None
-    if operator in ("Gt", "Lt") and value is not None and values:
-        try:
-            number, bound = int(value), int(values[0])
-        except ValueError:
-            return False  # a label that is not a number never matches, as in Kubernetes
-        return number > bound if operator == "Gt" else number < bound
-    return False
-
-
 def node_affinity_allows(volume: Obj, node: Obj) -> bool:
     """The volume's required node affinity: any term whose expressions and fields all match."""
-    required = (volume.get("spec", {}).get("nodeAffinity") or {}).get("required") or {}
-    terms = required.get("nodeSelectorTerms")
-    if not terms:
-        return True
-    return any(_term_matches(term, node) for term in terms)
-
-
-def _term_matches(term: Obj, node: Obj) -> bool:
-    """A NodeSelectorTerm: all its expressions (labels) and fields match; an empty one none."""
-    labels = node["metadata"].get("labels") or {}
-    fields = {"metadata.name": node["metadata"]["name"]}
-    expressions = term.get("matchExpressions") or []
-    field_expressions = term.get("matchFields") or []
-    return bool(expressions or field_expressions) and (
-        all(_expression_matches(e, labels.get(e.get("key"))) for e in expressions)
-        and all(_expression_matches(e, fields.get(e.get("key"))) for e in field_expressions)
-    )
+    required = (volume.get("spec", {}).get("nodeAffinity") or {}).get("required")
+    return node_selector_matches(required, node)
 
 
 def find_volume(

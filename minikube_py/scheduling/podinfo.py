@@ -121,6 +121,11 @@ def tolerated(taint: Taint, tolerations: Iterable[Toleration]) -> bool:
     return any(t.tolerates(taint) for t in tolerations)
 
 
+def tolerates(toleration: Obj, taint: Obj) -> bool:
+    """Toleration.tolerates on API objects, for controllers that hold the raw specs."""
+    return Toleration.from_spec(toleration).tolerates(Taint.from_spec(taint))
+
+
 # ---- node selectors --------------------------------------------------------------------------
 
 
@@ -172,6 +177,13 @@ class NodeSelector:
 
     def matches(self, name: str, labels: Mapping[str, str]) -> bool:
         return any(term.matches(name, labels) for term in self.terms)
+
+
+def node_selector_matches(selector: Obj | None, node: Obj) -> bool:
+    """A v1.NodeSelector against a Node object; no selector (or no terms) matches every node."""
+    parsed = NodeSelector.from_spec(selector)
+    meta = node["metadata"]
+    return parsed is None or parsed.matches(meta["name"], meta.get("labels") or {})
 
 
 @dataclass(frozen=True, slots=True)
