@@ -4,6 +4,7 @@ nodes added at run time, and a node whose heartbeat stops (the server runs with
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -58,21 +59,24 @@ def node_ready(kubectl: Kubectl, name: str) -> str:
     return next((c["status"] for c in conditions if c["type"] == "Ready"), "")
 
 
-@pytest.fixture
-def extra_node(sim_kubectl: Kubectl) -> Iterator[str]:
+@contextlib.contextmanager
+def simulated_node(kubectl: Kubectl, labels: dict[str, str] | None = None) -> Iterator[str]:
     """A Node added at run time with the simulated annotation, deleted afterwards."""
     name = f"extra-{uuid.uuid4().hex[:6]}"
-    manifest = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": name, "annotations": {"minikube-py.io/simulated": "true"}},
-    }
-    sim_kubectl("create", "-f", "-", input=json.dumps(manifest))
+    meta = {"name": name, "annotations": {"minikube-py.io/simulated": "true"}}
+    manifest = {"apiVersion": "v1", "kind": "Node", "metadata": {**meta, "labels": labels or {}}}
+    kubectl("create", "-f", "-", input=json.dumps(manifest))
     try:
-        wait_until(lambda: node_ready(sim_kubectl, name) == "True", timeout=10)
+        wait_until(lambda: node_ready(kubectl, name) == "True", timeout=10)
         yield name
     finally:
-        sim_kubectl.run("delete", "node", name, check=False)
+        kubectl.run("delete", "node", name, check=False)
+
+
+@pytest.fixture
+def extra_node(sim_kubectl: Kubectl) -> Iterator[str]:
+    with simulated_node(sim_kubectl) as name:
+        yield name
 
 
 def test_startup_nodes_are_ready_with_the_real_columns(sim_kubectl: Kubectl) -> None:
@@ -151,8 +155,13 @@ def test_a_node_added_with_the_annotation_joins(sim_kubectl: Kubectl, extra_node
     node = get_json(sim_kubectl, "node", extra_node)
     assert node["spec"]["podCIDR"] not in {n["spec"]["podCIDR"] for n in startup_nodes(sim_kubectl)}
     assert node["metadata"]["labels"]["kubernetes.io/hostname"] == extra_node
-    lease = get_json(sim_kubectl, "lease", extra_node, "-n", "kube-node-lease")
-    assert lease["spec"]["holderIdentity"] == extra_node
+    lease = ("lease", extra_node, "-n", "kube-node-lease")
+    assert get_json(sim_kubectl, *lease)["spec"]["holderIdentity"] == extra_node
+    # Deleting the Node stops its kubelet: the Lease goes with its owner and is not renewed.
+    sim_kubectl("delete", "node", extra_node)
+    wait_until(lambda: sim_kubectl.run("get", *lease, check=False).returncode != 0, timeout=5)
+    time.sleep(3)  # more than two renewal periods (1.25 s with a 5 s lease)
+    assert sim_kubectl.run("get", *lease, check=False).returncode != 0
 
 
 def test_a_silent_node_is_marked_tainted_and_emptied(
@@ -182,3 +191,46 @@ def test_a_silent_node_is_marked_tainted_and_emptied(
     wait_until(lambda: node_ready(sim_kubectl, extra_node) == "True", timeout=10)
     wait_until(lambda: not get_json(sim_kubectl, "node", extra_node)["spec"].get("taints"), 10)
     wait_until(lambda: pod_row(sim_kubectl, sim_namespace, "brief") == [], timeout=10)
+
+
+def healer_deployment(pool: str) -> str:
+    toleration = {"operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 1}
+    template = {
+        "metadata": {"labels": {"app": "healer"}},
+        "spec": {
+            "nodeSelector": {"pool": pool},
+            "tolerations": [{**toleration, "key": UNREACHABLE}],
+            "containers": [{"name": "app", "image": "nginx:1.27"}],
+        },
+    }
+    spec = {"replicas": 1, "selector": {"matchLabels": {"app": "healer"}}, "template": template}
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "healer"}}
+    return json.dumps({**deployment, "spec": spec})
+
+
+def test_a_deployment_pod_on_a_silent_node_is_recreated_elsewhere(
+    sim_kubectl: Kubectl, sim_namespace: str
+) -> None:
+    pool = {"pool": f"p-{uuid.uuid4().hex[:6]}"}
+    with simulated_node(sim_kubectl, pool) as first, simulated_node(sim_kubectl, pool) as second:
+        sim_kubectl("apply", "-n", sim_namespace, "-f", "-", input=healer_deployment(pool["pool"]))
+
+        def running_on() -> set[str]:
+            pods = get_json(sim_kubectl, "pods", "-n", sim_namespace, "-l", "app=healer")
+            return {
+                p["spec"]["nodeName"]
+                for p in pods["items"]
+                if p["status"].get("phase") == "Running"
+                and "deletionTimestamp" not in p["metadata"]
+            }
+
+        wait_until(lambda: len(running_on()) == 1, timeout=15)
+        (failing,) = running_on()
+        other = second if failing == first else first
+        stopped = time.monotonic()
+        sim_kubectl("annotate", "node", failing, "minikube-py.io/simulated-heartbeat=stopped")
+        wait_until(lambda: running_on() == {other}, timeout=25)
+        assert time.monotonic() - stopped < 30
+        sim_kubectl("annotate", "node", failing, "minikube-py.io/simulated-heartbeat-")
+        sim_kubectl("delete", "deployment", "healer", "-n", sim_namespace)
+        wait_until(lambda: not get_json(sim_kubectl, "pods", "-n", sim_namespace)["items"], 15)
