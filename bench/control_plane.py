@@ -9,6 +9,10 @@ objects written directly (no kubelet). It prints
 - streaming: the scheduler runs while 1,000 pods are created (32 concurrent creators); pods/s
   from the first create to the last binding, and create-to-bound latency p50/p99 (request
   start to the binding seen on a watch).
+End to end, a real server (`--runtime simulated`) over HTTPS, pods created by 32 clients and
+placed by the scheduler: create-to-Running latency p50/p99 for 1,000 pods on 100 nodes; time to
+all Running for 10,000 pods on 1,000 nodes (target <= 30 s; kwok's CI allows 60 s); RSS of the
+whole process after 30,000 pods on 1,000 nodes (target <= 1.5 GB). `--quick` skips the last two.
 It asserts nothing.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ssl
 import statistics
 import sys
 import tempfile
@@ -23,6 +28,9 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+
+import aiohttp
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from minikube_py.apiserver.bootstrap import ensure_namespaces
@@ -36,6 +44,7 @@ from minikube_py.scheduling.framework import Framework
 from minikube_py.scheduling.plugins import VolumeBinding, default_filters, default_scores
 from minikube_py.scheduling.podinfo import PodInfo
 from minikube_py.store import Store
+from tests.e2e.harness import ServerProcess, temporary_dir
 
 NAMESPACE = "bench"
 CREATORS = 32
@@ -203,12 +212,92 @@ async def scheduling(nodes: int, pods: int) -> None:
     )
 
 
+# ---- end to end, over HTTPS ------------------------------------------------------------------
+
+WIDE_POD_CIDR = "10.240.0.0/12"  # room for 1,000 nodes' /24s; simulated nodes route nothing
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def pods_to_running(server: ServerProcess, count: int) -> tuple[float, list[float]]:
+    """Create `count` unbound pods (32 clients); seconds until all Running, and each pod's
+    create-to-Running latency in ms, as seen on a watch."""
+    context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.crt"))
+    token = (server.data_dir / "pki" / "admin.token").read_text().strip()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(ssl=context, limit=0)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        url = f"{server.url}/api/v1/namespaces/default/pods"
+        async with session.get(url) as r:
+            revision = (await r.json())["metadata"]["resourceVersion"]
+        started: dict[str, float] = {}
+        running: dict[str, float] = {}
+        done = asyncio.Event()
+
+        async def watch() -> None:
+            params = {"watch": "true", "resourceVersion": revision, "timeoutSeconds": "900"}
+            async with session.get(url, params=params) as r:
+                async for line in r.content:
+                    pod = orjson.loads(line)["object"]
+                    name = pod["metadata"]["name"]
+                    if pod.get("status", {}).get("phase") == "Running" and name not in running:
+                        running[name] = time.perf_counter()
+                        if len(running) == count:
+                            done.set()
+                            return
+
+        watcher = asyncio.create_task(watch())
+        names = iter(range(count))
+
+        async def creator() -> None:
+            for i in names:
+                name = f"e2e-{i:05d}"
+                started[name] = time.perf_counter()
+                async with session.post(url, data=orjson.dumps(pod_body(name))) as r:
+                    assert r.status == 201, await r.text()
+
+        first = time.perf_counter()
+        await asyncio.gather(*(creator() for _ in range(32)))
+        await asyncio.wait_for(done.wait(), 900)
+        watcher.cancel()
+    latencies = [(running[n] - started[n]) * 1000 for n in started]
+    return max(running.values()) - first, latencies
+
+
+def end_to_end(nodes: int, pods: int, label: str) -> None:
+    args = ("--runtime", "simulated", "--simulated-nodes", str(nodes), "--pod-cidr", WIDE_POD_CIDR)
+    with temporary_dir("minikube-py-bench-cp-") as data_dir:
+        server = ServerProcess(data_dir, extra_args=args).start()
+        try:
+            elapsed, latencies = asyncio.run(pods_to_running(server, pods))
+            assert server.process is not None
+            rss = rss_mb(server.process.pid)
+        finally:
+            server.stop()
+    print(
+        f"  {label}: {pods:,} pods on {nodes:,} nodes all Running in {elapsed:.1f} s; "
+        f"create-to-Running p50 {statistics.median(latencies):.0f} ms, "
+        f"p99 {percentile(latencies, 0.99):.0f} ms; RSS {rss:,.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100)
     parser.add_argument("--pods", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="skip the 10k and 30k pod runs")
     args = parser.parse_args()
     asyncio.run(scheduling(args.nodes, args.pods))
+    print("end to end over HTTPS (scheduler + simulated kubelet):")
+    end_to_end(args.nodes, args.pods, "latency")
+    if not args.quick:
+        end_to_end(1000, 10_000, "10k (target <= 30 s)")
+        end_to_end(1000, 30_000, "30k (target RSS <= 1,500 MB)")
 
 
 if __name__ == "__main__":
