@@ -49,7 +49,7 @@ def pod(name: str) -> dict[str, object]:
                     "ports": [{"containerPort": 8080}],
                     "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
                 }
-            ]
+            ],
         },
     }
 

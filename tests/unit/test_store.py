@@ -279,6 +279,70 @@ async def test_list_at_any_retained_revision_matches_what_was_there(store: Store
         assert all_pages(store, revision, limit=3) == expected
 
 
+async def test_superseded_versions_decode_to_the_same_objects(tmp_path: Path) -> None:
+    """History keeps superseded versions as bytes; the live state stays decoded and shared."""
+    path = tmp_path / "store.db"
+    store = await Store.open(path)
+    try:
+        first = await store.create(PODS + "a", pod("a", spec={"n": 1, "list": [1, {"x": None}]}))
+        with store.watch(PODS, first.revision) as live:
+            second = await store.update(PODS + "a", pod("a", spec={"n": 2}))
+            third = await store.update(PODS + "a", pod("a", spec={"n": 3}))
+            live_events = await take(live, 2)
+        # Live delivery hands out the decoded versions themselves, prev included.
+        assert live_events[0].prev is not None and live_events[0].prev.value is first.value
+        assert live_events[1].entry.value is third.value
+        # The current state is served from memory: the same dict every time, not a new decode.
+        current = store.get(PODS + "a")
+        assert current is not None and current.value is third.value
+        again = store.get(PODS + "a")
+        assert again is not None and again.value is current.value
+        assert store.list(PODS).entries[0].value is third.value
+
+        # Superseded versions read back equal to what was written, at every retained revision.
+        for version in (first, second):
+            (then,) = store.list(PODS, revision=version.revision).entries
+            assert then == version
+            assert then.value == version.value == orjson.loads(version.raw)
+            assert then.raw is version.raw
+            assert then.value is not version.value  # kept as bytes only, decoded when read
+        with store.watch(PODS, 0) as replay:
+            events = await take(replay, 3)
+        assert [e.entry.value for e in events] == [first.value, second.value, third.value]
+        assert [e.prev and e.prev.value for e in events] == [None, first.value, second.value]
+        assert events[2].entry.value is third.value  # the live version is shared, still decoded
+
+        deleted = await store.delete(PODS + "a")
+        with store.watch(PODS, third.revision) as replay:
+            (gone,) = await take(replay, 1)
+        assert gone.type == "DELETED" and gone.entry.value == deleted.value
+        assert gone.prev is not None and gone.prev.value == third.value
+        recreated = await store.create(PODS + "a", pod("a", spec={"n": 4}))
+    finally:
+        await store.close()
+
+    reopened = await Store.open(path)  # the rebuilt history is kept the same way
+    try:
+        current = reopened.get(PODS + "a")
+        assert current is not None and current.value == recreated.value
+        again = reopened.get(PODS + "a")
+        assert again is not None and again.value is current.value
+        with reopened.watch(PODS, 0) as replay:
+            events = await take(replay, 5)
+        assert [e.entry.value for e in events] == [
+            first.value,
+            second.value,
+            third.value,
+            deleted.value,
+            recreated.value,
+        ]
+        assert events[4].entry.value is current.value
+        (then,) = reopened.list(PODS, revision=second.revision).entries
+        assert then == second and then.value == second.value
+    finally:
+        await reopened.close()
+
+
 def all_pages(store: Store, revision: int, *, limit: int) -> list[tuple[str, int]]:
     page = store.list(PODS, limit=limit, revision=revision)
     listed: list[tuple[str, int]] = []
