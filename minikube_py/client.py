@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import ssl
 import tempfile
@@ -23,6 +22,7 @@ from typing import Generic, Protocol, TypeVar
 import orjson
 import yaml
 
+from minikube_py.aio import cancel
 from minikube_py.apiserver import subresources
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, selected
@@ -446,11 +446,8 @@ class Informer:
         self._task = asyncio.create_task(self._run(), name=f"informer-{self.resource.plural}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import Client, EventHandler, Informer, WorkQueue, run_worker
 from minikube_py.resources import Obj, Registry, Resource, clone
@@ -68,10 +69,7 @@ class Controller:
 
     async def stop(self) -> None:
         self.queue.shutdown()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(*self._tasks)
         for informer in self.informers:
             await informer.stop()
 

@@ -20,7 +20,6 @@ it had lost the network: no lease, no status, its pods left as they are. Removin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import platform
@@ -30,6 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.cli import ServerConfig
 from minikube_py.client import Client, EventRecorder, Informer, WorkQueue, run_worker
@@ -140,10 +140,7 @@ class SimulatedFleet:
 
     async def stop(self) -> None:
         self.queue.shutdown()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(*self._tasks)
         await self.informer.stop()
         await self.pods.stop()
         await self.events.stop()

@@ -8,7 +8,6 @@ unwritable data dir, missing dockerd, incompatible store) ends start-up with a o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import gc
 import logging
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from minikube_py.aio import cancel
 from minikube_py.cli import ServerConfig
 
 if TYPE_CHECKING:  # the modules themselves load lazily, after the flags are checked
@@ -120,7 +120,7 @@ class Cluster:
         renewer = asyncio.create_task(
             security.renew_periodically(pki, lambda: names, on_renew=reload)
         )
-        self.stops.append(lambda: _cancel(renewer))
+        self.stops.append(lambda: cancel(renewer))
         return pki, ssl_context
 
     async def _start_store(self) -> Store:
@@ -313,12 +313,6 @@ def _listen_error(config: ServerConfig, exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return f"cannot listen on {where}: permission denied (ports below 1024 need root)"
     return f"cannot listen on {where}: {exc.strerror or exc}"
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def serve(config: ServerConfig) -> int:

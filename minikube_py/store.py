@@ -43,6 +43,8 @@ import aiosqlite
 import orjson
 from sortedcontainers import SortedList
 
+from minikube_py.aio import cancel
+
 log = logging.getLogger(__name__)
 
 ADDED = "ADDED"
@@ -679,9 +681,7 @@ class Store:
         self._closing = True
         self._wakeup.set()
         await self._writer
-        self._compactor.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._compactor
+        await cancel(self._compactor)
         self._hub.end_all()
         await self._backend.close()
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from minikube_py.aio import cancel
 from minikube_py.client import EventRecorder
 from minikube_py.resources import Obj
 
@@ -52,11 +52,8 @@ class EventPump:
         self._task = asyncio.create_task(self._run(), name="kubelet-events")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

@@ -10,12 +10,12 @@ keeps many status writes in flight, so the store commits them in batches.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import Client, EventRecorder, Informer, WorkQueue, object_key, run_worker
 from minikube_py.kubelet.events import EventPump
@@ -95,10 +95,7 @@ class PodWorkers:
 
     async def stop(self) -> None:
         self.queue.shutdown()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(*self._tasks)
         await self.informer.stop()
 
     async def remove_orphans(self) -> None:

@@ -25,6 +25,7 @@ import contextlib
 import time
 from typing import ClassVar
 
+from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import Client, EventRecorder, Informer, object_key
 from minikube_py.controllers import Controller
@@ -81,10 +82,7 @@ class NodeLifecycleController(Controller):
         self._monitor = asyncio.create_task(self._monitor_health(), name=f"{self.name}-monitor")
 
     async def stop(self) -> None:
-        if self._monitor is not None:
-            self._monitor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._monitor
+        await cancel(self._monitor)
         await super().stop()
 
     # ---- events ------------------------------------------------------------------------------

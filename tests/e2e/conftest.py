@@ -39,13 +39,18 @@ def each_kubectl(
     return Kubectl(path, server.kubeconfig, tmp_path_factory.mktemp(f"kube-{version}"), version)
 
 
-@pytest.fixture(scope="session")
-def kubectl(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
-    """The kubectl on PATH."""
+def _default_kubectl(server: ServerProcess, factory: pytest.TempPathFactory) -> Kubectl:
+    """The kubectl on PATH against `server`, with a discovery cache of its own."""
     binaries = kubectl_binaries()
     if not binaries:
         pytest.skip("kubectl is not installed")
-    return Kubectl(binaries["default"], server.kubeconfig, tmp_path_factory.mktemp("kube"))
+    return Kubectl(binaries["default"], server.kubeconfig, factory.mktemp("kube"))
+
+
+@pytest.fixture(scope="session")
+def kubectl(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    """The kubectl on PATH."""
+    return _default_kubectl(server, tmp_path_factory)
 
 
 @contextlib.contextmanager
@@ -86,10 +91,7 @@ def sim_server() -> Iterator[ServerProcess]:
 @pytest.fixture(scope="session")
 def sim_kubectl(sim_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
     """The kubectl on PATH, against the simulated-node server."""
-    binaries = kubectl_binaries()
-    if not binaries:
-        pytest.skip("kubectl is not installed")
-    return Kubectl(binaries["default"], sim_server.kubeconfig, tmp_path_factory.mktemp("kube-sim"))
+    return _default_kubectl(sim_server, tmp_path_factory)
 
 
 @pytest.fixture
