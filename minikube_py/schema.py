@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -241,15 +241,19 @@ class _Walk:
                     if item is not None and type(item) not in values.accepted:
                         self._value(values, item, _join(path, key), struct, field)
             return
+        children = node.children
         for key, item in value.items():
-            known = properties.get(key)
-            if known is not None:
-                if item is not None:
-                    child = _compiled(known, self.defs)
-                    if type(item) not in child.accepted:  # paths are built only to go on
-                        self._value(child, item, _join(path, key), struct, _join(field, key))
-            elif not (node.preserve or (node.embedded and key in _EMBEDDED_KEYS)):
-                self.unknown.append(_join(path, key))
+            child = children.get(key)
+            if child is None:
+                known = properties.get(key)
+                if known is None:
+                    if not (node.preserve or (node.embedded and key in _EMBEDDED_KEYS)):
+                        self.unknown.append(_join(path, key))
+                    continue
+                child = children[key] = _compiled(known, self.defs)
+            if item is not None and type(item) not in child.accepted:
+                # Paths are built only to go on (or to report).
+                self._value(child, item, _join(path, key), struct, _join(field, key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +272,8 @@ class _Node:
     embedded: bool
     # Value types the node takes with nothing to report and nothing inside to walk.
     accepted: frozenset[type]
+    # The compiled nodes of the properties, filled as they are met (undeclared keys are not).
+    children: dict[str, _Node] = field(default_factory=dict, compare=False, repr=False)
 
 
 # id(schema) -> the schema (so that its id is not reused while cached) and its _Node.

@@ -66,7 +66,16 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 def _fill(obj: Obj, defaults: Mapping[str, Any], unset: tuple[object, ...] = _UNSET) -> None:
     for key, value in defaults.items():
         if obj.get(key) in unset:
-            obj[key] = value if type(value) in _IMMUTABLE else copy.deepcopy(value)
+            obj[key] = _fresh(value)
+
+
+def _fresh(value: Any) -> Any:
+    """A default value as deepcopy would copy it, without its dispatch for the common ones."""
+    if type(value) in _IMMUTABLE:
+        return value
+    if type(value) is dict and not value:
+        return {}  # `resources: {}`, `securityContext: {}`
+    return copy.deepcopy(value)
 
 
 def _fill_at(

@@ -7,6 +7,7 @@ only from the registry entry and the per-kind defaulting/validation tables.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import secrets
 import time
@@ -61,6 +62,8 @@ _GENERATION_KINDS = frozenset(
         "PodTemplate",
     }
 )
+# A kubelet registers its Node with status; every other kind's create starts status afresh.
+_STATUS_KEPT_ON_CREATE = frozenset({("", "Node")})
 # Resources whose DELETE answers with the object rather than a Status (as real Kubernetes).
 _RETURNS_DELETED_OBJECT = frozenset({("", "pods"), ("", "namespaces")})
 FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
@@ -81,7 +84,12 @@ def too_large_resource_version(requested: int, current: int) -> ApiError:
 
 
 def now_rfc3339() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return _rfc3339(int(time.time()))  # whole seconds, as gmtime() takes the current time
+
+
+@functools.lru_cache(maxsize=1)  # every write stamps the current second, often twice
+def _rfc3339(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 @dataclass(slots=True)
@@ -277,7 +285,7 @@ class RestStorage:
             )
         applied = options.applied
         self._stamp_new_metadata(resource, obj)
-        if resource.has_status:
+        if resource.has_status and (resource.group, resource.kind) not in _STATUS_KEPT_ON_CREATE:
             obj["status"] = {}
         defaults.apply_defaults(resource.group, resource.kind, obj)
         self._validate(resource, obj, None)
@@ -412,7 +420,12 @@ class RestStorage:
         if expected and expected != old.value["metadata"]["resourceVersion"]:
             raise conflict(resource.plural, resource.group, name)
         new = self._merge_for_update(resource, obj, old.value, subresource)
-        return await self._write_update(resource, new, old, options, warnings, subresource)
+        # A status or finalize write starts from a fresh clone of the stored object and the
+        # decoded body, so nothing in `new` is shared: managedFields need not copy it again.
+        private = subresource in ("status", "finalize")
+        return await self._write_update(
+            resource, new, old, options, warnings, subresource, private=private
+        )
 
     async def write_object(self, resource: Resource, new: Obj, old: Entry) -> Obj:
         """Store a server-side change of `old` (e.g. a Scale's replicas); run it inside
@@ -629,6 +642,8 @@ class RestStorage:
         options: WriteOptions,
         warnings: Warnings,
         subresource: str | None = None,
+        *,
+        private: bool = False,
     ) -> WriteResult:
         defaults.apply_defaults(resource.group, resource.kind, new)
         defaults.prepare_for_update(resource.group, resource.kind, new, old.value)
@@ -637,7 +652,9 @@ class RestStorage:
         self._validate(resource, new, old.value)
         new["metadata"]["resourceVersion"] = old.value["metadata"]["resourceVersion"]
         if not options.applied:
-            new = self._record_manager(resource, old.value, new, options, subresource)
+            new = self._record_manager(
+                resource, old.value, new, options, subresource, private=private
+            )
         if new == old.value or options.dry_run:
             # Real Kubernetes skips no-op writes: the resourceVersion stays, no watch event.
             return WriteResult(new if options.dry_run else old.value, warnings)

@@ -180,6 +180,9 @@ def _decode(fields: dict[str, Any], prefix: Path, found: list[Path]) -> bool:
             canonical = False
         previous = element
         path = (*prefix, element)
+        if not nested:  # a leaf (most nodes): just its own path, nothing below to check
+            found.append(path)
+            continue
         before = len(found)
         if not _decode(nested, path, found):
             canonical = False

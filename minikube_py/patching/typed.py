@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from minikube_py.patching.fieldpath import (
     MEMBER,
     FieldSet,
@@ -29,7 +31,7 @@ from minikube_py.patching.fieldpath import (
     tree,
     value_element,
 )
-from minikube_py.patching.schemas import UNTYPED, Kind, TypeInfo
+from minikube_py.patching.schemas import UNTYPED, Kind, TypeInfo, type_of
 from minikube_py.patching.values import go_quote, go_type, go_value, json_equal
 
 
@@ -132,6 +134,9 @@ def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, An
     encoded: dict[str, Any] = {}
     for key in sorted(value):
         item = value[key]
+        if type(item) in _SCALARS:  # new or replacing null: a leaf in the set, whatever its type
+            encoded["f:" + key] = {}  # field_element(key).key
+            continue
         child = info.child(key)
         if child is not None and child.kind is Kind.STRUCT and isinstance(item, dict):
             fields, member = _struct_vs_zero(item, child)
@@ -140,7 +145,7 @@ def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, An
         else:
             fields, member = _all_added(item, child or UNTYPED), True
         if fields or member:
-            encoded[field_element(key).key] = fields
+            encoded["f:" + key] = fields  # field_element(key).key
     # Required fields the value lacks are "removed" (null to absent): not fields it sets.
     return encoded, False
 
@@ -170,7 +175,11 @@ def _added_children(
     value: dict[str, Any], info: TypeInfo, encoded: dict[str, Any]
 ) -> dict[str, Any]:
     for key in sorted(value):
-        encoded[field_element(key).key] = _all_added(value[key], info.child(key) or UNTYPED)
+        item = value[key]
+        if type(item) in _SCALARS:  # a leaf whatever its type: no need to look it up
+            encoded["f:" + key] = {}  # field_element(key).key
+        else:
+            encoded["f:" + key] = _all_added(item, info.child(key) or UNTYPED)
     return encoded
 
 
@@ -347,11 +356,33 @@ def _compare(old: Any, new: Any, info: TypeInfo, path: Path, found: dict[str, se
         return
     shape = info.for_value(new)
     if shape.granular_map and _walked(old, new, dict):
-        _compare_maps(old or {}, new or {}, shape, path, found)
+        if _same(old, new):  # e.g. the spec, on a status write: nothing to find but bad items
+            check_items(new, shape)
+        else:
+            _compare_maps(old or {}, new or {}, shape, path, found)
     elif shape.granular_list and _walked(old, new, list):
-        _compare_lists(old or [], new or [], shape, path, found)
+        if _same(old, new):
+            check_items(new, shape)
+        else:
+            _compare_lists(old or [], new or [], shape, path, found)
     elif not json_equal(old, new):
         found["modified"].add(path)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """`json_equal(old, new)`, decided in C for a whole subtree (or False when unsure).
+
+    Python's `==` alone would also take True for 1, and equal JSON text alone a tuple for a
+    list; together they are JSON equality, but for NaN: it never equals itself, and hides as
+    `null` in the text (so text with a null does not count).
+    """
+    try:
+        if old != new:
+            return False
+        text = orjson.dumps(old)
+        return b"null" not in text and text == orjson.dumps(new)
+    except Exception:  # values orjson cannot write, or that cannot be compared: walk them
+        return False
 
 
 def _walked(old: Any, new: Any, kind: type) -> bool:
@@ -429,6 +460,78 @@ def _compare_lists(
             if before:
                 _compare(before[0], ABSENT, info.item(), child, found)
             found["added"].add(child)
+
+
+def check_items(value: Any, info: TypeInfo) -> None:
+    """Raise ItemError where comparing `value` with itself would: an unidentifiable item of a
+    granular list below (items that occur twice are not walked into, as in `_compare_lists`).
+    Only the parts whose type can hold such a list are visited."""
+    if info.granular_list:
+        if isinstance(value, list) and value:
+            item_info = info.item()
+            walk = holds_granular_lists(item_info)
+            for items in _index(value, info).values():
+                if walk and len(items) == 1:
+                    check_items(items[0], item_info.for_value(items[0]))
+    elif info.granular_map and isinstance(value, dict):
+        fields, others = _list_holders(info)
+        for name, child in fields:
+            if name in value:
+                check_items(value[name], child.for_value(value[name]))
+        if others is not None:  # map values (or undeclared fields) that can hold lists
+            for key, item in value.items():
+                if key not in info.fields:
+                    check_items(item, others.for_value(item))
+
+
+# id(info) -> (info, what `_list_holders` answers): types are cached for good by `type_of`;
+# the info is kept so that its id cannot be reused.
+_HOLDERS: dict[int, tuple[TypeInfo, tuple[tuple[str, TypeInfo], ...], TypeInfo | None]] = {}
+_HOLDS_LISTS: dict[int, tuple[TypeInfo, bool]] = {}
+
+
+def _list_holders(info: TypeInfo) -> tuple[tuple[tuple[str, TypeInfo], ...], TypeInfo | None]:
+    """(the declared fields whose values can hold granular lists, with their types; the type
+    of the other keys if theirs can, else None), for a granular map type."""
+    cached = _HOLDERS.get(id(info))
+    if cached is None or cached[0] is not info:
+        fields = tuple(
+            (name, child)
+            for name in info.fields
+            if (child := info.child(name)) is not None and holds_granular_lists(child)
+        )
+        others = None if info.element is None else type_of(info.element)  # as `child` gives
+        others = others if others is not None and holds_granular_lists(others) else None
+        cached = _HOLDERS[id(info)] = (info, fields, others)
+    return cached[1], cached[2]
+
+
+def holds_granular_lists(info: TypeInfo) -> bool:
+    """Whether a value of this type can contain a granular list (whose items must be keyed)."""
+    cached = _HOLDS_LISTS.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    return _holds_lists(info, set())
+
+
+def _holds_lists(info: TypeInfo, visiting: set[int]) -> bool:
+    cached = _HOLDS_LISTS.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    if id(info) in visiting:
+        return True  # a recursive type: assume so (visiting too much is only slower)
+    visiting.add(id(info))
+    if info.granular_list:
+        holds = True
+    elif info.granular_map:
+        children = [type_of(schema) for schema in info.fields.values()]
+        children += [type_of(info.element)] if info.element is not None else []
+        holds = any(_holds_lists(child, visiting) for child in children)
+    else:  # atomic, scalar or untyped (whose lists are atomic)
+        holds = False
+    visiting.discard(id(info))
+    _HOLDS_LISTS[id(info)] = (info, holds)
+    return holds
 
 
 def _index(items: list[Any], info: TypeInfo) -> dict[PathElement, list[Any]]:
