@@ -23,6 +23,7 @@ from typing import Any
 from minikube_py.patching.values import go_json, go_quote
 
 _MEMBER = "."
+MEMBER = _MEMBER  # the key that marks a node with children as itself in the set
 # Elements are immutable and every write builds the same few hundred of them (field names,
 # container keys), so the constructors are memoized; bounded because map keys are open-ended.
 _ELEMENT_CACHE_SIZE = 1 << 14
@@ -196,9 +197,6 @@ def _member_first(fields: dict[str, Any]) -> bool:
     """Whether a node's `"."` is as written when encoding: first, `{}`, beside children."""
     mark = fields[_MEMBER]
     return len(fields) > 1 and next(iter(fields)) == _MEMBER and isinstance(mark, dict) and not mark
-
-
-MEMBER = _MEMBER  # the key that marks a node with children as itself in the set
 
 
 def encode_fields(paths: Iterable[Path]) -> dict[str, Any]:

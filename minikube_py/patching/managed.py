@@ -127,15 +127,20 @@ def _sort_key(managed: Managed, manager: ManagerId) -> tuple[Any, ...]:
 
 
 def _encode_entry(manager: ManagerId, entry: Entry, time: str | None) -> dict[str, Any]:
-    fields_v1 = encode_fields(entry.fields) if entry.raw is None else _copy(entry.raw)
-    return encode_entry(manager, entry.applied, entry.api_version, time, fields_v1)
+    return encode_entry(manager, entry.applied, entry.api_version, time, _fields_v1(entry))
 
 
-def _copy(fields_v1: dict[str, Any]) -> dict[str, Any]:
-    """A canonical `fieldsV1` (dicts with str keys, nothing else) copied: results are new
-    objects. A JSON round trip is exact for that content and much faster than walking it."""
-    copied: dict[str, Any] = orjson.loads(orjson.dumps(fields_v1))
-    return copied
+def _fields_v1(entry: Entry) -> dict[str, Any]:
+    """The entry's `fieldsV1`: a canonical one it was decoded from is copied (results are new
+    objects), as a JSON round trip, exact for that content (dicts with str keys) and much
+    faster than encoding again; else, or if nested too deep for orjson, it is encoded."""
+    if entry.raw is not None:
+        try:
+            copied: dict[str, Any] = orjson.loads(orjson.dumps(entry.raw))
+            return copied
+        except orjson.JSONEncodeError:
+            pass
+    return encode_fields(entry.fields)
 
 
 def encode_entry(

@@ -3,6 +3,8 @@
 - `validate`: what smd reports converting an applied configuration to a typed value;
 - `field_set`: the fields a value sets (its "ToFieldSet");
 - `compare`: which fields were added, modified or removed between two values;
+- `created_fields`: what a create sets, as `fieldsV1` (`compare` with the zero object, in one
+  walk of the object, as every create needs);
 - `merge`: an applied configuration merged over the live object;
 - `remove_items`: a value without the given fields;
 - `with_named_fields`: a field set with the struct fields leading to its members added.
@@ -357,12 +359,12 @@ def _compare(old: Any, new: Any, info: TypeInfo, path: Path, found: dict[str, se
     shape = info.for_value(new)
     if shape.granular_map and _walked(old, new, dict):
         if _same(old, new):  # e.g. the spec, on a status write: nothing to find but bad items
-            check_items(new, shape)
+            _check_items(new, shape)
         else:
             _compare_maps(old or {}, new or {}, shape, path, found)
     elif shape.granular_list and _walked(old, new, list):
         if _same(old, new):
-            check_items(new, shape)
+            _check_items(new, shape)
         else:
             _compare_lists(old or [], new or [], shape, path, found)
     elif not json_equal(old, new):
@@ -462,7 +464,7 @@ def _compare_lists(
             found["added"].add(child)
 
 
-def check_items(value: Any, info: TypeInfo) -> None:
+def _check_items(value: Any, info: TypeInfo) -> None:
     """Raise ItemError where comparing `value` with itself would: an unidentifiable item of a
     granular list below (items that occur twice are not walked into, as in `_compare_lists`).
     Only the parts whose type can hold such a list are visited."""
@@ -472,16 +474,16 @@ def check_items(value: Any, info: TypeInfo) -> None:
             walk = holds_granular_lists(item_info)
             for items in _index(value, info).values():
                 if walk and len(items) == 1:
-                    check_items(items[0], item_info.for_value(items[0]))
+                    _check_items(items[0], item_info.for_value(items[0]))
     elif info.granular_map and isinstance(value, dict):
         fields, others = _list_holders(info)
         for name, child in fields:
             if name in value:
-                check_items(value[name], child.for_value(value[name]))
+                _check_items(value[name], child.for_value(value[name]))
         if others is not None:  # map values (or undeclared fields) that can hold lists
             for key, item in value.items():
                 if key not in info.fields:
-                    check_items(item, others.for_value(item))
+                    _check_items(item, others.for_value(item))
 
 
 # id(info) -> (info, what `_list_holders` answers): types are cached for good by `type_of`;

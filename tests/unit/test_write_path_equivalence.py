@@ -689,3 +689,14 @@ def test_lists_reached_only_through_a_recursive_type_are_checked() -> None:
     twin = copy.deepcopy(value)
     assert outcome(three_sets, value, twin, info) == outcome(reference_compare, value, twin, info)
     assert outcome(three_sets, value, twin, info)[0] == "error"
+
+
+def test_fields_v1_too_deep_to_copy_is_encoded_again() -> None:
+    deep: Obj = {}
+    node = deep
+    for _ in range(300):  # orjson stops at 254 levels
+        node["f:a"] = {}
+        node = node["f:a"]
+    entry = {"manager": "x", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1"}
+    records = managed.decode([{**entry, "fieldsV1": deep}])
+    assert managed.encode(records) == managed.encode(_without_reuse(records))
