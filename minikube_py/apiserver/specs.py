@@ -96,7 +96,7 @@ def _keeps_text(num: str, denom: str, exp: int, fmt: str) -> bool:
     return fits and (exp - len(denom)) % 3 == 0 and not shifted.endswith("000") and num[0] != "0"
 
 
-@functools.lru_cache(maxsize=4096)  # the same few quantity strings recur in every object
+@functools.lru_cache(maxsize=4096, typed=True)  # recurring strings; typed: True, 1 and 1.0 differ
 def _parse(raw: object) -> _Quantity:
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise QuantityError(_FORMAT_WRONG)

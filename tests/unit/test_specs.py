@@ -116,6 +116,12 @@ def test_bad_quantities(text: str, message: str) -> None:
     assert str(raised.value) == message
 
 
+def test_a_boolean_is_no_quantity_even_after_the_number_one_was_parsed() -> None:
+    assert parse_quantity(1) == 1
+    with pytest.raises(QuantityError):
+        parse_quantity(True)  # JSON true where a quantity belongs
+
+
 # ---- pods ----------------------------------------------------------------------------------
 
 
