@@ -48,7 +48,13 @@ class ObjectList:
 
 
 class Client(Protocol):
-    """The verbs every in-process component uses; objects are plain dicts."""
+    """The verbs every in-process component uses; objects are plain dicts.
+
+    `informers` are shared by everyone who uses the same client (one component, such as the
+    controller manager), as client-go's SharedInformerFactory is.
+    """
+
+    informers: SharedInformers
 
     async def get(self, resource: Resource, namespace: str | None, name: str) -> Obj: ...
 
@@ -122,6 +128,7 @@ class LocalClient:
     def __init__(self, rest: RestStorage, field_manager: str = "minikube-py") -> None:
         self.rest = rest
         self.field_manager = field_manager
+        self.informers = SharedInformers(self)
 
     async def get(self, resource: Resource, namespace: str | None, name: str) -> Obj:
         return self.rest.get(resource, namespace, name).value
@@ -230,6 +237,7 @@ class HttpClient:
         from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
         self.base_url = base_url.rstrip("/")
+        self.informers = SharedInformers(self)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.session = ClientSession(
             connector=TCPConnector(ssl=ssl_context),
@@ -401,6 +409,8 @@ class Informer:
 
     On a watch that expired or fell behind it lists again, and reports what changed in between
     (deletions included), so handlers see every object's final state exactly once per change.
+    Several users may share one (see SharedInformers): each `start` is matched by a `stop`,
+    and the watch ends with the last user's `stop`.
     """
 
     RETRY_DELAY = 1.0
@@ -423,9 +433,13 @@ class Informer:
         self._handlers: list[EventHandler] = []
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._users = 0
 
     def add_handler(self, handler: EventHandler) -> None:
+        """Call `handler` on every change; one added late first hears of the cached objects."""
         self._handlers.append(handler)
+        for obj in self._cache.values():
+            _call(handler, self.resource, "ADDED", obj, None)
 
     def get(self, key: str) -> Obj | None:
         return self._cache.get(key)
@@ -443,11 +457,15 @@ class Informer:
         await self._synced.wait()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"informer-{self.resource.plural}")
+        self._users += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"informer-{self.resource.plural}")
 
     async def stop(self) -> None:
-        await cancel(self._task)
-        self._task = None
+        self._users = max(0, self._users - 1)
+        if self._users == 0:
+            await cancel(self._task)
+            self._task = None
 
     async def _run(self) -> None:
         while True:
@@ -513,10 +531,49 @@ class Informer:
 
     def _notify(self, event_type: str, obj: Obj, old: Obj | None) -> None:
         for handler in self._handlers:
-            try:
-                handler(event_type, obj, old)
-            except Exception:
-                log.exception("%s informer handler failed", self.resource.plural)
+            _call(handler, self.resource, event_type, obj, old)
+
+
+def _call(handler: EventHandler, resource: Resource, event: str, obj: Obj, old: Obj | None) -> None:
+    """A failing handler is logged, and the others still hear of the change."""
+    try:
+        handler(event, obj, old)
+    except Exception:
+        log.exception("%s informer handler failed", resource.plural)
+
+
+class SharedInformers:
+    """One Informer per resource, namespace and selectors for all users of a client.
+
+    The controllers of the controller manager watch the same few resources (pods above all):
+    sharing means each change is followed and cached once, not once per controller.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._informers: dict[tuple[str, str | None, str, str], Informer] = {}  # by what it watches
+
+    def informer(
+        self,
+        resource: Resource,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> Informer:
+        watched = f"{resource.plural}.{resource.api_version}"
+        key = (watched, namespace, label_selector, field_selector)
+        found = self._informers.get(key)
+        if found is None:
+            found = Informer(
+                self.client,
+                resource,
+                namespace,
+                label_selector=label_selector,
+                field_selector=field_selector,
+            )
+            self._informers[key] = found
+        return found
 
 
 # ---- work queue ------------------------------------------------------------------------------

@@ -53,8 +53,13 @@ class Controller:
             raise LookupError(f"{self.name}: resource {plural} is not served")
         return found
 
-    def watch(self, resource: Resource) -> Informer:
-        informer = Informer(self.client, resource)
+    def watch(
+        self, resource: Resource, namespace: str | None = None, *, field_selector: str = ""
+    ) -> Informer:
+        """The informer shared by every user of this controller's client (the manager's)."""
+        informer = self.client.informers.informer(
+            resource, namespace, field_selector=field_selector
+        )
         self.informers.append(informer)
         return informer
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.cli import ServerConfig
-from minikube_py.client import Client, EventRecorder, Informer, WorkQueue, run_worker
+from minikube_py.client import Client, EventRecorder, WorkQueue, run_worker
 from minikube_py.kubelet import ipam
 from minikube_py.kubelet.events import EventPump
 from minikube_py.kubelet.nodestatus import (
@@ -96,7 +96,7 @@ class SimulatedFleet:
         self.events = EventPump(busy=lambda: len(self.pods.queue) > 0)
         pods = _served(registry, "", "v1", "pods")
         self.pods = PodWorkers(client, pods, self.runtime, self.nodes, self.events)
-        self.informer = Informer(client, self.node_resource)
+        self.informer = client.informers.informer(self.node_resource)
         self.informer.add_handler(self._on_node)
         self.queue: WorkQueue[str] = WorkQueue()
         self.subnets = ipam.Claims(ipam.subnet_count(settings.pod_cidr))

@@ -73,11 +73,12 @@ class Scheduler:
         self.client = client
         self.pods_resource = _served(registry, "", "pods")
         self.claims_resource = _served(registry, "", "persistentvolumeclaims")
-        self.pods = Informer(client, self.pods_resource, field_selector=ACTIVE_PODS)
-        self.nodes = Informer(client, _served(registry, "", "nodes"))
-        claims = Informer(client, self.claims_resource)
-        volumes = Informer(client, _served(registry, "", "persistentvolumes"))
-        classes = Informer(client, _served(registry, "storage.k8s.io", "storageclasses"))
+        informers = client.informers
+        self.pods = informers.informer(self.pods_resource, field_selector=ACTIVE_PODS)
+        self.nodes = informers.informer(_served(registry, "", "nodes"))
+        claims = informers.informer(self.claims_resource)
+        volumes = informers.informer(_served(registry, "", "persistentvolumes"))
+        classes = informers.informer(_served(registry, "storage.k8s.io", "storageclasses"))
         self._informers = (self.nodes, self.pods, claims, volumes, classes)
         self.pods.add_handler(self._on_pod)
         self.nodes.add_handler(self._on_node)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, Informer, WorkQueue, object_key, run_worker
+from minikube_py.client import Client, EventRecorder, WorkQueue, object_key, run_worker
 from minikube_py.kubelet.events import EventPump
 from minikube_py.kubelet.ipam import AddressPool
 from minikube_py.kubelet.podstatus import TERMINAL_PHASES, Placement, pod_status
@@ -73,7 +73,7 @@ class PodWorkers:
         self.nodes = nodes
         self.events = events
         # Only bound pods: the pending ones are the scheduler's business.
-        self.informer = Informer(client, pods, field_selector="spec.nodeName!=")
+        self.informer = client.informers.informer(pods, field_selector="spec.nodeName!=")
         self.informer.add_handler(self._on_pod)
         self.queue: WorkQueue[str] = WorkQueue()
         self._keys_on_node: dict[str, set[str]] = {}

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, Informer, object_key
+from minikube_py.client import Client, EventRecorder, object_key
 from minikube_py.controllers import Controller
 from minikube_py.kubelet.nodestatus import LEASE_NAMESPACE
 from minikube_py.resources import Obj, Registry, clone
@@ -64,11 +64,9 @@ class NodeLifecycleController(Controller):
         self.node_resource = self.resource("", "v1", "nodes")
         self.pod_resource = self.resource("", "v1", "pods")
         self.nodes = self.watch(self.node_resource)
-        self.leases = Informer(
-            client, self.resource("coordination.k8s.io", "v1", "leases"), LEASE_NAMESPACE
-        )
-        self.pods = Informer(client, self.pod_resource, field_selector="spec.nodeName!=")
-        self.informers += [self.leases, self.pods]
+        leases = self.resource("coordination.k8s.io", "v1", "leases")
+        self.leases = self.watch(leases, LEASE_NAMESPACE)
+        self.pods = self.watch(self.pod_resource, field_selector="spec.nodeName!=")
         self.recorder = EventRecorder(client, self.resource("", "v1", "events"), "node-controller")
         self.nodes.add_handler(self._on_node)
         self.leases.add_handler(self._on_lease)

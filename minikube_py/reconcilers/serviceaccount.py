@@ -18,7 +18,7 @@ import logging
 
 from minikube_py import security, tokens
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, Informer, object_key
+from minikube_py.client import Client, object_key
 from minikube_py.controllers import Controller
 from minikube_py.resources import Obj, Registry, clone
 
@@ -72,12 +72,9 @@ class TokenController(Controller):
         super().__init__(client, registry)
         self.secrets_resource = self.resource("", "v1", "secrets")
         self.accounts_resource = self.resource("", "v1", "serviceaccounts")
-        self.secrets = Informer(
-            client,
-            self.secrets_resource,
-            field_selector=f"type={tokens.SERVICE_ACCOUNT_TOKEN_TYPE}",
+        self.secrets = self.watch(
+            self.secrets_resource, field_selector=f"type={tokens.SERVICE_ACCOUNT_TOKEN_TYPE}"
         )
-        self.informers.append(self.secrets)
         self.accounts = self.watch(self.accounts_resource)
         self.secrets.add_handler(self._on_secret)
         self.accounts.add_handler(self._on_account)
