@@ -226,10 +226,10 @@ _SCHEMA = (
     " create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL,"
     " deleted INTEGER NOT NULL, value BLOB NOT NULL)",
 )
-_INSERT_ROW = (
-    "INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_ROWS = (
+    "INSERT INTO log (revision, key, create_revision, prev_revision, deleted, value) VALUES "
 )
+_ROW_VALUES = "(?, ?, ?, ?, ?, ?)"
 _SELECT_ROWS = (
     "SELECT revision, key, create_revision, prev_revision, deleted, value FROM log"
     " ORDER BY revision"
@@ -326,13 +326,18 @@ class SQLiteBackend:
         return LoadedLog(rows, max(last, self._compacted), self._compacted)
 
     async def append(self, rows: Sequence[Row]) -> None:
+        # One statement (atomic by itself) is one trip to the connection's thread, where
+        # BEGIN, executemany and COMMIT were three: it halves the loop's cost of a commit.
+        # MAX_BATCH rows stay far below SQLite's limit of 32,766 parameters.
+        statement = _INSERT_ROWS + ", ".join([_ROW_VALUES] * len(rows))
         params = [
-            (r.revision, r.key, r.create_revision, r.prev_revision, int(r.deleted), r.raw)
+            value
             for r in rows
+            for value in (r.revision, r.key, r.create_revision, r.prev_revision, r.deleted, r.raw)
         ]
         try:
-            async with self._transaction():
-                await self._connection.executemany(_INSERT_ROW, params)
+            async with self._transaction_lock:
+                await self._connection.execute(statement, params)
         except sqlite3.Error as exc:
             raise StoreError(f"{self._path}: write failed: {exc}") from exc
 
