@@ -22,6 +22,20 @@ def clone(obj: Obj) -> Obj:
     return copied
 
 
+def exact_json(value: Any) -> bytes | None:
+    """The JSON of `value` when it decodes to an equal value of the same types, else None.
+
+    The key for memoizing work on JSON values by content. Objects decoded from YAML may not
+    round-trip: dates, binary, non-string keys, NaN and infinities (which orjson writes as
+    null, so any null disqualifies), nesting deeper than orjson's limit.
+    """
+    try:
+        encoded = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:
+        return None
+    return None if b"null" in encoded else encoded
+
+
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import orjson
+
 from minikube_py.apiserver.errors import Cause
 from minikube_py.apiserver.validation import (
     GoText,
@@ -38,6 +40,7 @@ from minikube_py.apiserver.validation import (
     is_qualified_name,
     validate_labels,
 )
+from minikube_py.resources import exact_json
 
 Obj = dict[str, Any]
 Out = list[Cause]
@@ -785,7 +788,26 @@ def _go_toleration(tol: Obj) -> GoText:
 
 
 def validate_pod_spec(spec: Obj, path: str, out: Out, *, for_pod: bool = False) -> None:
-    """ValidatePodSpec (the parts clients hit), for pods and every pod template."""
+    """ValidatePodSpec (the parts clients hit), for pods and every pod template.
+
+    The pods of one template share their spec, and a pod's spec rarely changes after it is
+    bound: the causes are memoized by the spec's JSON, where it has an exact one.
+    """
+    encoded = exact_json(spec)
+    if encoded is None:
+        _check_pod_spec(spec, path, out, for_pod)
+    else:
+        out.extend(_pod_spec_causes(encoded, path, for_pod))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pod_spec_causes(encoded: bytes, path: str, for_pod: bool) -> tuple[Cause, ...]:
+    out: Out = []
+    _check_pod_spec(orjson.loads(encoded), path, out, for_pod)
+    return tuple(out)
+
+
+def _check_pod_spec(spec: Obj, path: str, out: Out, for_pod: bool) -> None:
     if spec.get("terminationGracePeriodSeconds") is None:
         _required(out, f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(spec.get("volumes"), f"{path}.volumes", out)

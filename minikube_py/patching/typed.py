@@ -16,6 +16,7 @@ modified; results may share unchanged parts with the inputs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from minikube_py.patching.fieldpath import (
 )
 from minikube_py.patching.schemas import UNTYPED, Kind, TypeInfo, type_of
 from minikube_py.patching.values import go_quote, go_type, go_value, json_equal
+from minikube_py.resources import exact_json
 
 
 class _Absent:
@@ -118,7 +120,7 @@ def created_fields(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:
     with nothing (`_all_added`).
     """
     if info.kind is Kind.STRUCT and isinstance(value, dict):
-        return _struct_vs_zero(value, info)
+        return _struct_vs_zero(value, info, root=True)
     # The zero object is `{}`: a map's keys are all new; anything else is a modified root.
     shape = info.for_value(value)
     if shape.granular_map and isinstance(value, dict) and value:
@@ -130,7 +132,10 @@ def created_fields(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:
 # with a zero value or null is in the set only as a leaf, so `member` implies no fields.
 
 
-def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, Any], bool]:
+FieldsAndMember = tuple[dict[str, Any], bool]
+
+
+def _struct_vs_zero(value: dict[str, Any], info: TypeInfo, root: bool = False) -> FieldsAndMember:
     if info.atomic:  # a leaf: modified unless it equals the zero value
         return {}, not json_equal(zero_object(value, info), value)
     encoded: dict[str, Any] = {}
@@ -141,7 +146,8 @@ def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, An
             continue
         child = info.child(key)
         if child is not None and child.kind is Kind.STRUCT and isinstance(item, dict):
-            fields, member = _struct_vs_zero(item, child)
+            recurs = root and key != "metadata"  # the pods of one template share spec, status
+            fields, member = (_shared_part_vs_zero if recurs else _struct_vs_zero)(item, child)
         elif key in info.required:
             fields, member = _vs_null(item, child or UNTYPED)
         else:
@@ -150,6 +156,25 @@ def _struct_vs_zero(value: dict[str, Any], info: TypeInfo) -> tuple[dict[str, An
             encoded["f:" + key] = fields  # field_element(key).key
     # Required fields the value lacks are "removed" (null to absent): not fields it sets.
     return encoded, False
+
+
+def _shared_part_vs_zero(part: dict[str, Any], info: TypeInfo) -> FieldsAndMember:
+    """`_struct_vs_zero` of a top-level part that recurs across objects, memoized by its JSON
+    where it has an exact one; each caller gets its own copy."""
+    encoded = exact_json(part)
+    try:
+        if encoded is not None:
+            fields, member = _encoded_part_vs_zero(encoded, info)
+            return orjson.loads(fields), member
+    except orjson.JSONEncodeError:
+        pass  # a field set nested deeper than orjson goes
+    return _struct_vs_zero(part, info)
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded_part_vs_zero(part: bytes, info: TypeInfo) -> tuple[bytes, bool]:
+    fields, member = _struct_vs_zero(orjson.loads(part), info)
+    return orjson.dumps(fields), member
 
 
 def _vs_null(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:

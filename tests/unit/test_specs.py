@@ -9,6 +9,7 @@ field.Error rendering (Go's %q / %v / %#v of the bad value).
 from __future__ import annotations
 
 import copy
+import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -418,6 +419,27 @@ POD_CASES: list[tuple[str, Obj, list[str]]] = [
 @pytest.mark.parametrize(("case", "manifest", "expected"), POD_CASES, ids=[c[0] for c in POD_CASES])
 def test_pod_spec(case: str, manifest: Obj, expected: list[str]) -> None:
     assert errors("", "Pod", manifest) == expected
+
+
+def test_a_spec_seen_before_is_reported_at_each_objects_own_paths() -> None:
+    bad = ctr(ports=[{"containerPort": 70000}])
+    message = "Invalid value: 70000: must be between 1 and 65535, inclusive"
+    assert errors("", "Pod", pod(bad)) == [f"spec.containers[0].ports[0].containerPort: {message}"]
+    assert errors("", "Pod", pod(bad)) == [f"spec.containers[0].ports[0].containerPort: {message}"]
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": pod(bad)["spec"]}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": template},
+    }
+    field = "spec.template.spec.containers[0].ports[0].containerPort"
+    assert errors("apps", "Deployment", deployment) == [f"{field}: {message}"]
+
+
+def test_a_spec_from_yaml_that_json_cannot_hold_is_still_checked() -> None:
+    manifest = pod(ctr(image=datetime.date(2024, 1, 1)))  # `image: 2024-01-01` in YAML
+    assert errors("", "Pod", manifest) == ["spec.containers[0].image: Required value"]
 
 
 POD_UPDATE_PREFIX = (

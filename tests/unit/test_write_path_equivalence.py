@@ -12,6 +12,7 @@ maps) and on seeded random mutations of each.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import random
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ from minikube_py.patching.typed import (
     zero_object,
 )
 from minikube_py.patching.values import json_equal
+from minikube_py.resources import exact_json
 
 Obj = dict[str, Any]
 CORPUS: dict[str, Obj] = json.loads(
@@ -700,3 +702,31 @@ def test_fields_v1_too_deep_to_copy_is_encoded_again() -> None:
     entry = {"manager": "x", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1"}
     records = managed.decode([{**entry, "fieldsV1": deep}])
     assert managed.encode(records) == managed.encode(_without_reuse(records))
+
+
+def test_memoized_created_fields_hand_out_fresh_copies() -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "a"},
+        "spec": {"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}]},
+    }
+    first, _ = created_fields(pod, root_of(pod))
+    expected = copy.deepcopy(first)
+    first["f:spec"].clear()  # the caller's to edit (managedFields drops unowned fields so)
+    assert created_fields(copy.deepcopy(pod), root_of(pod))[0] == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": float("nan")},  # orjson writes NaN and infinities as null
+        {"a": None},
+        {"when": datetime.date(2024, 1, 1)},  # YAML dates
+        {1: "x"},  # YAML keys that are no strings
+        {"b": b"binary"},
+    ],
+)
+def test_values_json_cannot_hold_exactly_have_no_memo_key(value: Obj) -> None:
+    assert exact_json(value) is None
+    assert exact_json({"a": [1, 1.0, True, "x"]}) == b'{"a":[1,1.0,true,"x"]}'
