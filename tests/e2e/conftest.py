@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -10,7 +11,15 @@ import pytest
 from kubernetes import config
 from kubernetes.client import ApiClient
 
-from tests.e2e.harness import Kubectl, ServerProcess, kubectl_binaries, temporary_dir
+from tests.e2e.harness import (
+    Kubectl,
+    PodLog,
+    ServerProcess,
+    default_kubectl,
+    kubectl_binaries,
+    running_server,
+    simulated_args,
+)
 
 # The versions the acceptance points name; whichever exist on this machine run.
 WANTED_KUBECTL = ("1.27", "1.30", "1.33")
@@ -18,12 +27,8 @@ WANTED_KUBECTL = ("1.27", "1.30", "1.33")
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerProcess]:
-    with temporary_dir("minikube-py-e2e-") as data_dir:
-        process = ServerProcess(data_dir).start()
-        try:
-            yield process
-        finally:
-            process.stop()
+    with running_server("minikube-py-e2e-") as process:
+        yield process
 
 
 @pytest.fixture(scope="session", params=WANTED_KUBECTL)
@@ -39,18 +44,20 @@ def each_kubectl(
     return Kubectl(path, server.kubeconfig, tmp_path_factory.mktemp(f"kube-{version}"), version)
 
 
-def _default_kubectl(server: ServerProcess, factory: pytest.TempPathFactory) -> Kubectl:
-    """The kubectl on PATH against `server`, with a discovery cache of its own."""
-    binaries = kubectl_binaries()
-    if not binaries:
-        pytest.skip("kubectl is not installed")
-    return Kubectl(binaries["default"], server.kubeconfig, factory.mktemp("kube"))
-
-
 @pytest.fixture(scope="session")
 def kubectl(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
     """The kubectl on PATH."""
-    return _default_kubectl(server, tmp_path_factory)
+    return default_kubectl(server, tmp_path_factory)
+
+
+@contextlib.contextmanager
+def _python_client(server: ServerProcess) -> Iterator[ApiClient]:
+    """The official Python client, as the admin of `server`."""
+    api = config.new_client_from_config(config_file=str(server.kubeconfig))
+    try:
+        yield api
+    finally:
+        api.close()
 
 
 @contextlib.contextmanager
@@ -78,20 +85,14 @@ SIMULATED_NODES = 3
 
 @pytest.fixture(scope="session")
 def sim_server() -> Iterator[ServerProcess]:
-    args = ("--runtime", "simulated", "--simulated-nodes", str(SIMULATED_NODES))
-    args += ("--node-monitor-grace-period", "5s")  # node-failure tests wait seconds, not 40 s
-    with temporary_dir("minikube-py-e2e-sim-") as data_dir:
-        process = ServerProcess(data_dir, extra_args=args).start()
-        try:
-            yield process
-        finally:
-            process.stop()
+    with running_server("minikube-py-e2e-sim-", simulated_args(SIMULATED_NODES)) as process:
+        yield process
 
 
 @pytest.fixture(scope="session")
 def sim_kubectl(sim_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
     """The kubectl on PATH, against the simulated-node server."""
-    return _default_kubectl(sim_server, tmp_path_factory)
+    return default_kubectl(sim_server, tmp_path_factory)
 
 
 @pytest.fixture
@@ -103,17 +104,24 @@ def sim_namespace(sim_kubectl: Kubectl) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def sim_api_client(sim_server: ServerProcess) -> Iterator[ApiClient]:
-    api = config.new_client_from_config(config_file=str(sim_server.kubeconfig))
-    try:
+    with _python_client(sim_server) as api:
         yield api
+
+
+@pytest.fixture
+def pod_log(sim_api_client: ApiClient, sim_namespace: str) -> Iterator[PodLog]:
+    """Every pod event of the test's namespace on the simulated-node server, in order."""
+    log = PodLog(sim_api_client, sim_namespace)
+    thread = threading.Thread(target=log.run, daemon=True)
+    thread.start()
+    try:
+        yield log
     finally:
-        api.close()
+        log.stop()
+        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
 def api_client(server: ServerProcess) -> Iterator[ApiClient]:
-    api = config.new_client_from_config(config_file=str(server.kubeconfig))
-    try:
+    with _python_client(server) as api:
         yield api
-    finally:
-        api.close()

@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,9 +16,15 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client, watch
+from kubernetes.client import ApiClient
 
 READY_TIMEOUT = 30.0
 
@@ -97,6 +104,28 @@ class ServerProcess:
             code = self.process.wait()
         self.process = None
         return code
+
+
+def simulated_args(nodes: int) -> tuple[str, ...]:
+    """Server flags for pods that run: the simulated runtime with `nodes` nodes registered."""
+    args = ("--runtime", "simulated", "--simulated-nodes", str(nodes))
+    return (*args, "--node-monitor-grace-period", "5s")  # node-failure tests wait seconds, not 40 s
+
+
+@contextlib.contextmanager
+def running_server(
+    prefix: str, extra_args: tuple[str, ...] | None = None
+) -> Iterator[ServerProcess]:
+    """A started server with a data dir of its own; stopped and the dir removed afterwards."""
+    with temporary_dir(prefix) as data_dir:
+        if extra_args is None:
+            process = ServerProcess(data_dir).start()
+        else:
+            process = ServerProcess(data_dir, extra_args=extra_args).start()
+        try:
+            yield process
+        finally:
+            process.stop()
 
 
 class Raw:
@@ -179,6 +208,59 @@ class Kubectl:
         return self.run(*args, input=input).stdout
 
 
+def default_kubectl(server: ServerProcess, factory: pytest.TempPathFactory) -> Kubectl:
+    """The kubectl on PATH against `server`, with a discovery cache of its own."""
+    binaries = kubectl_binaries()
+    if not binaries:
+        pytest.skip("kubectl is not installed")
+    return Kubectl(binaries["default"], server.kubeconfig, factory.mktemp("kube"))
+
+
+def table(output: str) -> list[dict[str, str]]:
+    """The rows of kubectl's table output as {column: cell}, cut where each header starts
+    (kubectl aligns columns; a header such as NOMINATED NODE holds single spaces). No rows
+    when kubectl printed nothing ("No resources found" goes to stderr)."""
+    if not output.strip():
+        return []
+    header, *rows = output.splitlines()
+    starts = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", header)]
+    ends = [start for start, _ in starts[1:]] + [None]
+    return [
+        {name: row[start:end].strip() for (start, name), end in zip(starts, ends, strict=True)}
+        for row in rows
+    ]
+
+
+def get_json(kubectl: Kubectl, *args: str) -> Any:
+    return json.loads(kubectl("get", *args, "-o", "json"))
+
+
+def node_ready(kubectl: Kubectl, name: str) -> str:
+    conditions = get_json(kubectl, "node", name).get("status", {}).get("conditions", [])
+    return next((c["status"] for c in conditions if c["type"] == "Ready"), "")
+
+
+@contextlib.contextmanager
+def simulated_node(
+    kubectl: Kubectl,
+    labels: dict[str, str] | None = None,
+    taints: tuple[dict[str, str], ...] = (),
+) -> Iterator[str]:
+    """A Node added at run time with the simulated annotation (the server's simulated kubelet
+    runs it), Ready when yielded; deleted afterwards, also when the test fails."""
+    name = f"extra-{uuid.uuid4().hex[:6]}"
+    meta = {"name": name, "annotations": {"minikube-py.io/simulated": "true"}}
+    manifest = {"apiVersion": "v1", "kind": "Node", "metadata": {**meta, "labels": labels or {}}}
+    if taints:
+        manifest["spec"] = {"taints": list(taints)}
+    kubectl("create", "-f", "-", input=json.dumps(manifest))
+    try:
+        wait_until(lambda: node_ready(kubectl, name) == "True", timeout=10)
+        yield name
+    finally:
+        kubectl.run("delete", "node", name, check=False)
+
+
 @contextlib.contextmanager
 def temporary_dir(prefix: str) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix=prefix))
@@ -186,6 +268,58 @@ def temporary_dir(prefix: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class PodLog:
+    """Every pod event of one namespace, in order, from a watch that starts before the test."""
+
+    api: ApiClient
+    namespace: str
+    events: list[tuple[str, str, bool, bool]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        # Listing first loads the client's models (seconds, the first time) and gives the
+        # revision to watch from, so that no event of the test is missed.
+        listed = client.CoreV1Api(self.api).list_namespaced_pod(self.namespace)
+        self.resource_version = listed.metadata.resource_version
+
+    def run(self) -> None:
+        core = client.CoreV1Api(self.api)
+        while not self._stop.is_set():
+            stream = watch.Watch()
+            for event in stream.stream(
+                core.list_namespaced_pod,
+                self.namespace,
+                resource_version=self.resource_version,
+                timeout_seconds=1,
+            ):
+                pod = event["object"]
+                self.resource_version = pod.metadata.resource_version
+                ready = any(
+                    c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or [])
+                )
+                terminating = pod.metadata.deletion_timestamp is not None
+                self.events.append((event["type"], pod.metadata.name, ready, terminating))
+                if self._stop.is_set():
+                    stream.stop()
+
+    def first(self, name: str, *, ready: bool | None = None, event: str = "") -> int:
+        """Index of the first recorded event of pod `name` matching, or a large number."""
+        for index, (kind, pod, is_ready, _) in enumerate(list(self.events)):
+            if pod == name and (ready is None or is_ready == ready) and kind.startswith(event):
+                return index
+        return 1 << 30
+
+    def first_terminating(self, name: str) -> int:
+        for index, (_, pod, _, terminating) in enumerate(list(self.events)):
+            if pod == name and terminating:
+                return index
+        return 1 << 30
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def wait_until(predicate: object, timeout: float = 10.0, interval: float = 0.05) -> None:

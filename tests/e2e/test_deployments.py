@@ -18,8 +18,7 @@ from kubernetes import client, watch
 from kubernetes.client import ApiClient
 
 from tests.e2e.harness import Kubectl, wait_until
-from tests.e2e.test_kubectl import DEPLOYMENT
-from tests.e2e.test_workloads import pod_log  # noqa: F401  (binds pods until sched.py does)
+from tests.e2e.manifests import DEPLOYMENT
 
 ROLLING = """
 apiVersion: apps/v1

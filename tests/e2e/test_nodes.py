@@ -4,7 +4,6 @@ nodes added at run time, and a node whose heartbeat stops (the server runs with
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import re
@@ -16,14 +15,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import SIMULATED_NODES
-from tests.e2e.harness import Kubectl, wait_until
+from tests.e2e.harness import Kubectl, get_json, node_ready, simulated_node, wait_until
 
 STARTUP_NODE = re.compile(r"-sim-\d+$")
 UNREACHABLE = "node.kubernetes.io/unreachable"
-
-
-def get_json(kubectl: Kubectl, *args: str) -> Any:
-    return json.loads(kubectl("get", *args, "-o", "json"))
 
 
 def startup_nodes(kubectl: Kubectl) -> list[dict[str, Any]]:
@@ -52,25 +47,6 @@ def pod_row(kubectl: Kubectl, namespace: str, name: str) -> list[str]:
 def run_pod(kubectl: Kubectl, namespace: str, name: str, node: str, **options: str) -> None:
     kubectl("apply", "-n", namespace, "-f", "-", input=pod_manifest(name, node, **options))
     wait_until(lambda: pod_row(kubectl, namespace, name)[1:3] == ["1/1", "Running"], timeout=10)
-
-
-def node_ready(kubectl: Kubectl, name: str) -> str:
-    conditions = get_json(kubectl, "node", name).get("status", {}).get("conditions", [])
-    return next((c["status"] for c in conditions if c["type"] == "Ready"), "")
-
-
-@contextlib.contextmanager
-def simulated_node(kubectl: Kubectl, labels: dict[str, str] | None = None) -> Iterator[str]:
-    """A Node added at run time with the simulated annotation, deleted afterwards."""
-    name = f"extra-{uuid.uuid4().hex[:6]}"
-    meta = {"name": name, "annotations": {"minikube-py.io/simulated": "true"}}
-    manifest = {"apiVersion": "v1", "kind": "Node", "metadata": {**meta, "labels": labels or {}}}
-    kubectl("create", "-f", "-", input=json.dumps(manifest))
-    try:
-        wait_until(lambda: node_ready(kubectl, name) == "True", timeout=10)
-        yield name
-    finally:
-        kubectl.run("delete", "node", name, check=False)
 
 
 @pytest.fixture

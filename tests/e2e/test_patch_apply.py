@@ -15,39 +15,14 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
 from tests.e2e.harness import Kubectl, Raw, ServerProcess, kubectl_binaries
+from tests.e2e.manifests import nginx_deployment
 
-DEPLOYMENT = """
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-deployment
-  labels:
-    app: nginx
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        env:
-        - name: MODE
-          value: {mode}
-        ports:
-{ports}
-"""
-BOTH_PORTS = "        - containerPort: 80\n        - containerPort: 443\n"
-ONE_PORT = "        - containerPort: 80\n"
+BOTH_PORTS = (80, 443)
+ONE_PORT = (80,)
 
 
-def deployment(replicas: int = 3, mode: str = "blue", ports: str = BOTH_PORTS) -> str:
-    return DEPLOYMENT.format(replicas=replicas, mode=mode, ports=ports.rstrip("\n"))
+def deployment(replicas: int = 3, mode: str = "blue", ports: tuple[int, ...] = BOTH_PORTS) -> str:
+    return nginx_deployment(replicas, mode=mode, ports=ports)
 
 
 @pytest.fixture(params=["1.27", "1.33"])

@@ -3,137 +3,27 @@ kubectl and the Python client, as a user sees them."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from kubernetes import client, watch
-from kubernetes.client import ApiClient
 
-from tests.e2e.harness import Kubectl, wait_until
-
-WEB = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels: {app: nginx}
-spec:
-  ports: [{port: 80, name: web}]
-  clusterIP: None
-  selector: {app: nginx}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: nginx}
-  serviceName: nginx
-  replicas: 3
-  minReadySeconds: 0
-  template:
-    metadata:
-      labels: {app: nginx}
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{containerPort: 80, name: web}]
-        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources:
-        requests: {storage: 1Gi}
-"""
-
-
-@dataclass
-class PodLog:
-    """Every pod event of one namespace, in order, from a watch that starts before the test."""
-
-    api: ApiClient
-    namespace: str
-    events: list[tuple[str, str, bool, bool]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        # Listing first loads the client's models (seconds, the first time) and gives the
-        # revision to watch from, so that no event of the test is missed.
-        listed = client.CoreV1Api(self.api).list_namespaced_pod(self.namespace)
-        self.resource_version = listed.metadata.resource_version
-
-    def run(self) -> None:
-        core = client.CoreV1Api(self.api)
-        while not self._stop.is_set():
-            stream = watch.Watch()
-            for event in stream.stream(
-                core.list_namespaced_pod,
-                self.namespace,
-                resource_version=self.resource_version,
-                timeout_seconds=1,
-            ):
-                pod = event["object"]
-                self.resource_version = pod.metadata.resource_version
-                ready = any(
-                    c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or [])
-                )
-                terminating = pod.metadata.deletion_timestamp is not None
-                self.events.append((event["type"], pod.metadata.name, ready, terminating))
-                if self._stop.is_set():
-                    stream.stop()
-
-    def first(self, name: str, *, ready: bool | None = None, event: str = "") -> int:
-        """Index of the first recorded event of pod `name` matching, or a large number."""
-        for index, (kind, pod, is_ready, _) in enumerate(list(self.events)):
-            if pod == name and (ready is None or is_ready == ready) and kind.startswith(event):
-                return index
-        return 1 << 30
-
-    def first_terminating(self, name: str) -> int:
-        for index, (_, pod, _, terminating) in enumerate(list(self.events)):
-            if pod == name and terminating:
-                return index
-        return 1 << 30
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-@pytest.fixture
-def pod_log(sim_api_client: ApiClient, sim_namespace: str) -> Iterator[PodLog]:
-    log = PodLog(sim_api_client, sim_namespace)
-    thread = threading.Thread(target=log.run, daemon=True)
-    thread.start()
-    try:
-        yield log
-    finally:
-        log.stop()
-        thread.join(timeout=5)
+from tests.e2e.harness import (
+    Kubectl,
+    PodLog,
+    default_kubectl,
+    running_server,
+    simulated_args,
+    simulated_node,
+    table,
+    wait_until,
+)
+from tests.e2e.manifests import WEB
 
 
 def names(kubectl: Kubectl, namespace: str, kind: str, *extra: str) -> list[str]:
     out = kubectl("get", kind, "-n", namespace, *extra, "-o", "jsonpath={.items[*].metadata.name}")
     return sorted(out.split())
-
-
-def running_pods(kubectl: Kubectl, namespace: str) -> list[str]:
-    out = kubectl(
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-o",
-        "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}{'\\n'}{end}",
-    )
-    return sorted(line.split()[0] for line in out.splitlines() if len(line.split()) == 1)
 
 
 def test_statefulset_order_scale_claims_and_rollback(
@@ -195,56 +85,63 @@ spec:
 """
 
 
-def daemon_nodes(kubectl: Kubectl, namespace: str, app: str) -> list[str]:
-    out = kubectl(
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-l",
-        f"app={app}",
-        "-o",
-        "jsonpath={range .items[*]}{.spec.nodeName}{' '}{.metadata.deletionTimestamp}{'\\n'}{end}",
-    )
-    return sorted(line.split()[0] for line in out.splitlines() if len(line.split()) == 1)
+# The acceptance point's cluster: five simulated nodes, and nothing else to count.
+DAEMON_NODES = 5
+DEDICATED = {"key": "dedicated", "value": "db", "effect": "NoSchedule"}
 
 
-def sim_nodes(kubectl: Kubectl) -> list[str]:
-    return names(kubectl, "default", "nodes")
+@pytest.fixture(scope="module")
+def daemon_kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+    """kubectl against a server of its own with DAEMON_NODES simulated nodes: a DaemonSet runs
+    on every node, so it must not share a cluster whose nodes other tests add and remove."""
+    with running_server("minikube-py-e2e-ds-", simulated_args(DAEMON_NODES)) as server:
+        yield default_kubectl(server, tmp_path_factory)
 
 
-def test_daemonset_follows_nodes_and_taints(sim_kubectl: Kubectl, sim_namespace: str) -> None:
-    """A pod on every node; a node added later gets one unless its taint is not tolerated;
-    a deleted node loses it."""
-    ns = sim_namespace
-    nodes = sim_nodes(sim_kubectl)
+def daemon_nodes(kubectl: Kubectl, app: str) -> list[str]:
+    """The NODE column of `kubectl get pods -o wide` for the DaemonSet's pods, when all of
+    them are Running and Ready; pods being deleted are left out."""
+    rows = table(kubectl("get", "pods", "-l", f"app={app}", "-o", "wide"))
+    rows = [row for row in rows if row["STATUS"] != "Terminating"]
+    if any((row["READY"], row["STATUS"]) != ("1/1", "Running") for row in rows):
+        return []
+    return sorted(row["NODE"] for row in rows)
+
+
+def daemon_counts(kubectl: Kubectl) -> dict[str, list[str]]:
+    """DESIRED, CURRENT, READY, UP-TO-DATE and AVAILABLE of each row of `kubectl get ds`."""
+    columns = ("DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE")
+    return {row["NAME"]: [row[c] for c in columns] for row in table(kubectl("get", "ds"))}
+
+
+def test_daemonset_follows_nodes_and_taints(daemon_kubectl: Kubectl) -> None:
+    """A pod on each of the five nodes and on a sixth added later; a tainted node gets one only
+    from the DaemonSet that tolerates its taint; a deleted node loses its pods."""
+    ctl = daemon_kubectl
+    nodes = table(ctl("get", "nodes"))
+    assert [row["STATUS"] for row in nodes] == ["Ready"] * DAEMON_NODES
+    five = sorted(row["NAME"] for row in nodes)
     plain = DAEMONS.format(name="plain", tolerations="[]")
     tolerant = DAEMONS.format(name="tolerant", tolerations="[{key: dedicated, operator: Exists}]")
-    sim_kubectl("apply", "-n", ns, "-f", "-", input=plain + "---" + tolerant)
-    wait_until(lambda: daemon_nodes(sim_kubectl, ns, "plain") == nodes, timeout=30)
-    wait_until(lambda: daemon_nodes(sim_kubectl, ns, "tolerant") == nodes, timeout=30)
-    sim_kubectl("rollout", "status", "ds/plain", "-n", ns, "--timeout=30s")
+    ctl("apply", "-f", "-", input=plain + "---" + tolerant)
+    ctl("rollout", "status", "ds/plain", "--timeout=30s")
+    ctl("rollout", "status", "ds/tolerant", "--timeout=30s")
+    assert daemon_nodes(ctl, "plain") == daemon_nodes(ctl, "tolerant") == five
+    assert daemon_counts(ctl) == {"plain": ["5"] * 5, "tolerant": ["5"] * 5}
 
-    extra = f"{ns}-node"
-    manifest = (
-        f"apiVersion: v1\nkind: Node\nmetadata:\n  name: {extra}\n"
-        f"  annotations: {{minikube-py.io/simulated: 'true'}}\n"
-        "spec:\n  taints: [{key: dedicated, value: db, effect: NoSchedule}]\n"
-    )
-    sim_kubectl("create", "-f", "-", input=manifest)
-    try:
-        wait_until(
-            lambda: daemon_nodes(sim_kubectl, ns, "tolerant") == sorted([*nodes, extra]),
-            timeout=30,
-        )
-        assert daemon_nodes(sim_kubectl, ns, "plain") == nodes
-        desired = sim_kubectl(
-            "get", "ds", "plain", "-n", ns, "-o", "jsonpath={.status.desiredNumberScheduled}"
-        )
-        assert desired == str(len(nodes))
-    finally:
-        sim_kubectl("delete", "node", extra, "--wait=false")
-    wait_until(lambda: daemon_nodes(sim_kubectl, ns, "tolerant") == nodes, timeout=30)
+    with simulated_node(ctl) as sixth:
+        six = sorted([*five, sixth])
+        wait_until(lambda: daemon_nodes(ctl, "plain") == daemon_nodes(ctl, "tolerant") == six, 30)
+        wait_until(lambda: daemon_counts(ctl) == {"plain": ["6"] * 5, "tolerant": ["6"] * 5})
+
+        with simulated_node(ctl, taints=(DEDICATED,)) as tainted:
+            seven = sorted([*six, tainted])
+            wait_until(lambda: daemon_nodes(ctl, "tolerant") == seven, timeout=30)
+            wait_until(lambda: daemon_counts(ctl) == {"plain": ["6"] * 5, "tolerant": ["7"] * 5})
+            assert daemon_nodes(ctl, "plain") == six
+
+    wait_until(lambda: daemon_nodes(ctl, "plain") == daemon_nodes(ctl, "tolerant") == five, 30)
+    wait_until(lambda: daemon_counts(ctl) == {"plain": ["5"] * 5, "tolerant": ["5"] * 5})
 
 
 JOB = """

@@ -11,7 +11,7 @@ import pytest
 from minikube_py.reconcilers import cronjob
 from minikube_py.reconcilers.cronjob import Missed, ScheduleError
 from minikube_py.resources import Obj, clone
-from tests.unit.test_endpoints import Api, eventually, in_process_api
+from tests.unit.inprocess import Api, eventually, in_process_api
 
 
 def at(text: str) -> datetime:

@@ -10,7 +10,7 @@ import pytest
 from minikube_py.reconcilers import daemonset
 from minikube_py.reconcilers.daemonset import Rollout
 from minikube_py.resources import Obj, clone
-from tests.unit.test_endpoints import eventually, in_process_api
+from tests.unit.inprocess import eventually, in_process_api
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

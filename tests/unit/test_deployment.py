@@ -21,7 +21,7 @@ from minikube_py.reconcilers.deployment import (
 )
 from minikube_py.reconcilers.podcontrol import format_time, is_active, is_ready
 from minikube_py.resources import Obj, clone
-from tests.unit.test_endpoints import Api, eventually, in_process_api
+from tests.unit.inprocess import Api, eventually, in_process_api
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 

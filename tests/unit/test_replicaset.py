@@ -12,7 +12,7 @@ from minikube_py.apiserver.errors import ApiError
 from minikube_py.reconcilers import podcontrol, replicaset
 from minikube_py.reconcilers.podcontrol import Expectations, OwnedIndex
 from minikube_py.resources import Obj, Resource, clone
-from tests.unit.test_endpoints import Api, eventually, in_process_api
+from tests.unit.inprocess import Api, eventually, in_process_api
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 

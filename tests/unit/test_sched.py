@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from minikube_py.scheduling.plugins import (
 from minikube_py.scheduling.podinfo import PodInfo, pod_requests
 from minikube_py.scheduling.queue import SchedulingQueue
 from minikube_py.store import Store
+from tests.unit.inprocess import eventually
 
 GI = 1024**3
 MI = 1024**2
@@ -667,13 +668,6 @@ async def running_scheduler(tmp_path: Path, scoring: str = MOST_ALLOCATED) -> As
     finally:
         await scheduler.stop()
         await store.close()
-
-
-async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)
 
 
 def condition(subject: Obj) -> Obj:

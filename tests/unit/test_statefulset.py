@@ -10,7 +10,7 @@ import pytest
 from minikube_py.reconcilers import revisions, statefulset
 from minikube_py.reconcilers.statefulset import Create, Delete
 from minikube_py.resources import Obj, clone
-from tests.unit.test_endpoints import Api, eventually, in_process_api
+from tests.unit.inprocess import Api, eventually, in_process_api
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import pytest
 
 from minikube_py.reconcilers import volumes
 from minikube_py.resources import Obj, clone
-from tests.unit.test_endpoints import eventually, in_process_api
+from tests.unit.inprocess import eventually, in_process_api
 
 
 def claim(**spec: object) -> Obj:
