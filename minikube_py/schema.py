@@ -132,6 +132,16 @@ class CheckResult:
 
     unknown: list[str]
     type_errors: list[str]
+    # Every unknown field as (the dict holding it, its key), for `drop_unknown`.
+    unknown_keys: list[tuple[dict[str, Any], str]] = field(
+        default_factory=list, compare=False, repr=False
+    )
+
+    def drop_unknown(self) -> None:
+        """Remove the unknown fields from the checked value, as decoding into the Go struct
+        loses them (fieldValidation Warn and Ignore store the object without them)."""
+        for holder, key in self.unknown_keys:
+            holder.pop(key, None)
 
 
 def check(api_version: str, kind: str, obj: dict[str, Any]) -> CheckResult:
@@ -180,7 +190,7 @@ def _check(schema: Schema, value: Any, struct: str) -> CheckResult:
     walk = _Walk(_load().definitions)
     walk.value(schema, value, "", struct, "")
     type_errors = walk.stopping + walk.noted
-    return CheckResult(walk.unknown[:_MAX_ERRORS], type_errors[:_MAX_ERRORS])
+    return CheckResult(walk.unknown[:_MAX_ERRORS], type_errors[:_MAX_ERRORS], walk.unknown_keys)
 
 
 class _Walk:
@@ -191,11 +201,12 @@ class _Walk:
     names of the struct fields from the root.
     """
 
-    __slots__ = ("defs", "noted", "stopping", "unknown")
+    __slots__ = ("defs", "noted", "stopping", "unknown", "unknown_keys")
 
     def __init__(self, defs: dict[str, Schema]) -> None:
         self.defs = defs
         self.unknown: list[str] = []
+        self.unknown_keys: list[tuple[dict[str, Any], str]] = []
         self.stopping: list[str] = []  # from types' own decoders
         self.noted: list[str] = []  # from the decoder itself
 
@@ -249,6 +260,7 @@ class _Walk:
                 if known is None:
                     if not (node.preserve or (node.embedded and key in _EMBEDDED_KEYS)):
                         self.unknown.append(_join(path, key))
+                        self.unknown_keys.append((value, key))
                     continue
                 child = children[key] = _compiled(known, self.defs)
             if item is not None and type(item) not in child.accepted:

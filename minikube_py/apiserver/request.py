@@ -201,7 +201,8 @@ def json_response(
 
 
 def write_options(request: web.Request) -> WriteOptions:
-    validation = request.query.get("fieldValidation") or "Strict"
+    # None given means Warn, as kube-apiserver has it; kubectl sends Strict unless told not to.
+    validation = request.query.get("fieldValidation") or "Warn"
     if validation not in FIELD_VALIDATION_MODES:
         raise bad_request(
             f'fieldValidation must be one of "Ignore", "Warn", or "Strict", got "{validation}"'

@@ -520,7 +520,9 @@ class RestStorage:
 
     def _check_fields(self, resource: Resource, obj: Obj, mode: str) -> Warnings:
         """Reject wrongly typed fields (always) and unknown ones (per fieldValidation), as the
-        real server's strict decoder does; warnings are what Warn mode reports instead."""
+        real server's strict decoder does; warnings are what Warn mode reports instead. Unknown
+        fields a write keeps going with are dropped: the real server's Go structs have no
+        place for them."""
         result = schema.check(resource.api_version, resource.kind, obj)
         if result.type_errors:
             raise bad_request(
@@ -528,7 +530,7 @@ class RestStorage:
                     resource.api_version, resource.kind, result.type_errors[0]
                 )
             )
-        if mode == "Ignore" or not result.unknown:
+        if not result.unknown:
             return []
         messages = [f'unknown field "{path}"' for path in result.unknown]
         if mode == "Strict":
@@ -536,7 +538,8 @@ class RestStorage:
             raise bad_request(
                 schema.decode_error_message(resource.api_version, resource.kind, problem)
             )
-        return messages
+        result.drop_unknown()
+        return [] if mode == "Ignore" else messages
 
     def _require_active_namespace(self, namespace: str) -> None:
         entry = self.store.get(NAMESPACES_KEY_PREFIX + namespace)

@@ -29,16 +29,19 @@ def test_unknown_field_with_strict_validation_names_the_field(raw: Raw, namespac
     assert 'unknown field "bogus"' in body["message"]
 
 
+# No directive means Warn, as in kube-apiserver: clients that send none (the Python client)
+# get their object, without the unknown field, and a warning.
+@pytest.mark.parametrize("query", ["?fieldValidation=Warn", ""])
 def test_unknown_field_with_warn_validation_is_stored_with_a_warning(
-    server: ServerProcess, namespace: str
+    server: ServerProcess, raw: Raw, namespace: str, query: str
 ) -> None:
     context = ssl.create_default_context(cafile=str(server.data_dir / "pki" / "ca.crt"))
     conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
     token = (server.data_dir / "pki" / "admin.token").read_text().strip()
     conn.request(
         "POST",
-        f"/api/v1/namespaces/{namespace}/configmaps?fieldValidation=Warn",
-        body=_cm("warned", bogus=1),
+        f"/api/v1/namespaces/{namespace}/configmaps{query}",
+        body=_cm(f"warned{len(query)}", bogus=1),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     response = conn.getresponse()
@@ -46,6 +49,9 @@ def test_unknown_field_with_warn_validation_is_stored_with_a_warning(
     conn.close()
     assert response.status == 201
     assert response.getheader("Warning") == '299 - "unknown field \\"bogus\\""'
+    status, stored = raw("GET", f"/api/v1/namespaces/{namespace}/configmaps/warned{len(query)}")
+    assert status == 200
+    assert "bogus" not in stored
 
 
 def test_invalid_name_is_422_with_a_cause(raw: Raw, namespace: str) -> None:

@@ -586,3 +586,23 @@ def test_decode_error_message_is_the_api_servers_bad_request() -> None:
     assert schema.decode_error_message("apps/v1", "Deployment", "strict decoding error: x") == (
         'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: x'
     )
+
+
+def test_drop_unknown_removes_every_unknown_field_even_past_the_reported_hundred() -> None:
+    extra = {f"x{i}": i for i in range(150)}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "bogus": 1},
+        "spec": {"containers": [{"name": "c", "image": "nginx", "colour": "red"}], **extra},
+    }
+    result = schema.check("v1", "Pod", pod)
+    assert len(result.unknown) == 100
+    result.drop_unknown()
+    assert pod == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+    }
+    assert schema.check("v1", "Pod", pod).unknown == []
