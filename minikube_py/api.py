@@ -36,7 +36,7 @@ from minikube_py.apiserver.request import (
     wants_table,
     write_options,
 )
-from minikube_py.apiserver.rest import ListPage, RestStorage
+from minikube_py.apiserver.rest import ListPage, RestStorage, WriteResult
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
 from minikube_py.apiserver.tables import INCLUDE_OBJECT_POLICIES, table
 from minikube_py.apiserver.watch import WatchOptions, WatchStream
@@ -207,7 +207,7 @@ class ApiServer:
             result = await self.rest.create(
                 resource, path.namespace, await read_body(request), write_options(request)
             )
-            return json_response(result.obj, 201, _warning_headers(result.warnings))
+            return _write_response(result, 201)
         if request.method == "DELETE":
             _require_verb(resource, "deletecollection")
             return await self._delete_collection(request, path)
@@ -218,16 +218,18 @@ class ApiServer:
         assert name is not None
         if request.method == "GET":
             _require_verb(resource, "get")
-            obj = self.rest.get(resource, path.namespace, name).value
+            entry = self.rest.get(resource, path.namespace, name)
             if wants_table(request):
-                return json_response(table(resource, [obj], include_object=_include(request)))
-            return json_response(obj)
+                return json_response(
+                    table(resource, [entry.value], include_object=_include(request))
+                )
+            return json_response(entry.raw)
         if request.method == "PUT":
             _require_verb(resource, "update")
             result = await self.rest.update(
                 resource, path.namespace, name, await read_body(request), write_options(request)
             )
-            return json_response(result.obj, 200, _warning_headers(result.warnings))
+            return _write_response(result, 200)
         if request.method == "PATCH":
             _require_verb(resource, "patch")
             result = await self.rest.patch(
@@ -239,8 +241,7 @@ class ApiServer:
                 write_options(request),
                 force=query_bool(request, "force"),
             )
-            status = 201 if result.created else 200
-            return json_response(result.obj, status, _warning_headers(result.warnings))
+            return _write_response(result, 201 if result.created else 200)
         if request.method == "DELETE":
             _require_verb(resource, "delete")
             deleted = await self.rest.delete(
@@ -413,6 +414,12 @@ def _aggregated_version(accept: str) -> str | None:
                 if f"v={version};" in entry + ";":
                     return version
     return None
+
+
+def _write_response(result: WriteResult, status: int) -> web.Response:
+    """The written object (its stored bytes when it was stored) and the write's warnings."""
+    body = result.obj if result.raw is None else result.raw
+    return json_response(body, status, _warning_headers(result.warnings))
 
 
 def _warning_headers(warnings: list[str]) -> CIMultiDict[str] | None:

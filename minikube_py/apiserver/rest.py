@@ -145,6 +145,7 @@ class WriteResult:
     obj: Obj
     warnings: list[str] = field(default_factory=list)
     created: bool = False
+    raw: bytes | None = None  # `obj` as stored, when it was stored: the reply is ready-made
 
 
 @dataclass(slots=True)
@@ -302,7 +303,7 @@ class RestStorage:
             entry = await self.store.create(key, obj)
         except KeyExistsError:
             raise already_exists(resource.plural, resource.group, meta["name"]) from None
-        return WriteResult(entry.value, warnings, created=True)
+        return WriteResult(entry.value, warnings, created=True, raw=entry.raw)
 
     async def update(
         self,
@@ -482,7 +483,8 @@ class RestStorage:
             new.setdefault("status", {})["phase"] = "Terminating"
         if options.dry_run:
             return DeleteResult(new, removed=False)
-        return DeleteResult(await self._store_update(resource, new, entry), removed=False)
+        updated = await self._store_update(resource, new, entry)
+        return DeleteResult(updated.value, removed=False)
 
     # ---- helpers -----------------------------------------------------------------------------
 
@@ -663,7 +665,8 @@ class RestStorage:
             return WriteResult(new if options.dry_run else old.value, warnings)
         if new["metadata"].get("deletionTimestamp") and not pending_finalizers(resource, new):
             return WriteResult(await self._remove(resource, old), warnings)
-        return WriteResult(await self._store_update(resource, new, old), warnings)
+        stored = await self._store_update(resource, new, old)
+        return WriteResult(stored.value, warnings, raw=stored.raw)
 
     def _bump_generation(self, resource: Resource, new: Obj, old: Obj) -> None:
         if resource.kind not in _GENERATION_KINDS:
@@ -673,14 +676,14 @@ class RestStorage:
             generation += 1
         new["metadata"]["generation"] = generation
 
-    async def _store_update(self, resource: Resource, new: Obj, old: Entry) -> Obj:
+    async def _store_update(self, resource: Resource, new: Obj, old: Entry) -> Entry:
         try:
             entry = await self.store.update(old.key, new, expected_revision=old.revision)
         except ConflictError:
             raise _StaleRead from None
         except KeyNotFoundError:
             raise not_found(resource.plural, resource.group, new["metadata"]["name"]) from None
-        return entry.value
+        return entry
 
     async def _remove(self, resource: Resource, entry: Entry) -> Obj:
         try:
