@@ -19,7 +19,7 @@ RESOURCES = {(r.api_version, r.plural): r for r in builtin_resources()}
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(printers, "now", lambda: NOW)
+    monkeypatch.setattr(printers._cells, "now", lambda: NOW)
     yield
 
 

@@ -25,6 +25,7 @@ from minikube_py import schema
 from minikube_py.apiserver import specs
 from minikube_py.apiserver import validation as meta_validation
 from minikube_py.apiserver.errors import Cause
+from minikube_py.apiserver.specs import _checks, pods
 from minikube_py.patch import update_managed_fields
 from minikube_py.patching import apply, managed
 from minikube_py.patching.fieldpath import (
@@ -565,16 +566,16 @@ def test_quantity_text_is_memoized_per_string_only() -> None:
 
 
 def _reference_pod_update(spec: Obj, old: Obj) -> list[Cause]:
-    """specs._pod_update as it was: both specs normalized on every update."""
+    """pods._pod_update as it was: both specs normalized on every update."""
     out: list[Cause] = []
     for key in ("containers", "initContainers"):
-        if len(specs._list(spec.get(key))) != len(specs._list(old.get(key))):
-            specs._forbidden(out, f"spec.{key}", "pod updates may not add or remove containers")
+        if len(_checks._list(spec.get(key))) != len(_checks._list(old.get(key))):
+            _checks._forbidden(out, f"spec.{key}", "pod updates may not add or remove containers")
             return out
-    deadline = specs._int(spec.get("activeDeadlineSeconds"))
-    old_deadline = specs._int(old.get("activeDeadlineSeconds"))
+    deadline = _checks._int(spec.get("activeDeadlineSeconds"))
+    old_deadline = _checks._int(old.get("activeDeadlineSeconds"))
     if deadline is not None and old_deadline is not None and old_deadline < deadline:
-        specs._invalid(
+        _checks._invalid(
             out,
             "spec.activeDeadlineSeconds",
             deadline,
@@ -582,20 +583,20 @@ def _reference_pod_update(spec: Obj, old: Obj) -> list[Cause]:
         )
         return out
     if deadline is None and old_deadline is not None:
-        specs._invalid(
+        _checks._invalid(
             out,
             "spec.activeDeadlineSeconds",
             None,
             "must not update from a positive integer to nil value",
         )
-    new_tols = [specs._normalized(t) for t in specs._list(spec.get("tolerations"))]
-    for tol in specs._list(old.get("tolerations")):
-        wanted = specs._normalized({**specs._dict(tol), "tolerationSeconds": None})
+    new_tols = [_checks._normalized(t) for t in _checks._list(spec.get("tolerations"))]
+    for tol in _checks._list(old.get("tolerations")):
+        wanted = _checks._normalized({**_checks._dict(tol), "tolerationSeconds": None})
         if not any(
-            specs._normalized({**specs._dict(t), "tolerationSeconds": None}) == wanted
+            _checks._normalized({**_checks._dict(t), "tolerationSeconds": None}) == wanted
             for t in new_tols
         ):
-            specs._forbidden(
+            _checks._forbidden(
                 out,
                 "spec.tolerations",
                 "existing toleration can not be modified except its tolerationSeconds",
@@ -604,15 +605,15 @@ def _reference_pod_update(spec: Obj, old: Obj) -> list[Cause]:
     munged = dict(spec)
     for key in ("containers", "initContainers"):
         if spec.get(key):
-            pairs = zip(specs._list(spec.get(key)), specs._list(old.get(key)), strict=True)
+            pairs = zip(_checks._list(spec.get(key)), _checks._list(old.get(key)), strict=True)
             munged[key] = [
-                {**specs._dict(c), "image": specs._dict(o).get("image")} for c, o in pairs
+                {**_checks._dict(c), "image": _checks._dict(o).get("image")} for c, o in pairs
             ]
     for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
         munged[key] = old.get(key)
-    if specs._normalized(munged) != specs._normalized(old):
-        detail = f"pod updates may not change fields other than {specs._UPDATABLE_POD_FIELDS}\n"
-        specs._forbidden(out, "spec", detail + specs._spec_diff(old, munged))
+    if _checks._normalized(munged) != _checks._normalized(old):
+        detail = f"pod updates may not change fields other than {pods._UPDATABLE_POD_FIELDS}\n"
+        _checks._forbidden(out, "spec", detail + pods._spec_diff(old, munged))
     return out
 
 
@@ -620,10 +621,10 @@ def _reference_pod_update(spec: Obj, old: Obj) -> list[Cause]:
 def test_pod_update_validation_matches_normalizing_both_specs(name: str) -> None:
     rnd = random.Random("pod-update" + name)
     for obj in variants(name):
-        old = specs._dict(obj.get("spec"))
-        for new in (copy.deepcopy(old), specs._dict(mutated({"spec": old}, rnd).get("spec"))):
+        old = _checks._dict(obj.get("spec"))
+        for new in (copy.deepcopy(old), _checks._dict(mutated({"spec": old}, rnd).get("spec"))):
             fast: list[Cause] = []
-            specs._pod_update(new, old, fast)
+            pods._pod_update(new, old, fast)
             assert fast == _reference_pod_update(new, old)
 
 
