@@ -20,7 +20,6 @@ from cryptography import x509
 from kubernetes import client as kclient
 from kubernetes import config as kconfig
 
-from minikube_py import security
 from minikube_py.security import (
     ADMIN,
     Authenticator,
@@ -28,6 +27,7 @@ from minikube_py.security import (
     Pki,
     ServingNames,
     User,
+    addresses,
     ensure_pki,
     kubeconfig_dict,
     node_addresses,
@@ -475,8 +475,8 @@ fe8000000000000000fc00fffe000001 02 40 20 80     eth0
 
 def test_parse_proc_files() -> None:
     """Local IPv4 trie leaves; global, stable IPv6 addresses only."""
-    assert security._parse_fib_trie(FIB_TRIE) == ["127.0.0.1", "192.0.2.2", "192.0.2.2"]
-    assert security._parse_if_inet6(IF_INET6) == ["2001:db8::2"]
+    assert addresses._parse_fib_trie(FIB_TRIE) == ["127.0.0.1", "192.0.2.2", "192.0.2.2"]
+    assert addresses._parse_if_inet6(IF_INET6) == ["2001:db8::2"]
 
 
 def test_node_addresses_are_global_unicast() -> None:

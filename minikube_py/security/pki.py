@@ -1,4 +1,5 @@
-"""Certificates, TLS and authentication.
+"""The cluster's PKI: a CA, the API server's serving and the admin's client certificates, their
+renewal, the API server's TLS context, and the key that signs ServiceAccount tokens.
 
 The PKI lives in `<data_dir>/pki/` as k3s lays it out: a self-signed CA, a serving certificate for
 the API server and an admin client certificate, each a `.crt`/`.key` pair, plus a bearer token
@@ -13,36 +14,29 @@ Renewal thresholds:
   eight months, so a server that runs the hourly check never serves a certificate near its end;
 - the CA (10 years) is renewed when less than one year is left. That re-issues every leaf, and
   kubeconfigs written before then must be written again.
-
-`Authenticator` turns a request's verified client certificate or bearer token into a `User`;
-RBAC authorisation builds on that later.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import hmac
 import ipaddress
 import logging
 import os
 import secrets
-import socket
 import ssl
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import yaml
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from minikube_py.security._files import _make_private_dir, _write_atomic
+from minikube_py.security.authn import ADMIN_USER, MASTERS_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +47,6 @@ LEAF_RENEW_MIN = timedelta(days=90)
 # Certificates start an hour in the past so that a client whose clock is a little behind
 # still accepts them (client-go's cert helpers do the same).
 BACKDATE = timedelta(hours=1)
-
-ADMIN_USER = "system:admin"
-MASTERS_GROUP = "system:masters"
-AUTHENTICATED_GROUP = "system:authenticated"
 
 IssuerKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -87,29 +77,6 @@ class Pki:
 
     def admin_token(self) -> str:
         return self.token_path.read_text().strip()
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Replace `path` by `data` in one step: readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            # Without it the rename can reach the disk before the data: an empty key after a crash.
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _make_private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # mkdir's mode is masked by the umask and ignored for an existing directory.
-    path.chmod(0o700)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,206 +408,3 @@ def reload_server_ssl_context(ctx: ssl.SSLContext, pki: Pki) -> None:
     """
     ctx.load_verify_locations(cafile=pki.cert_path("ca"))
     ctx.load_cert_chain(pki.cert_path("serving"), pki.key_path("serving"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Authentication
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """An authenticated identity, as RBAC sees it."""
-
-    name: str
-    groups: tuple[str, ...]
-    uid: str = ""
-
-
-TokenValidator = Callable[[str], User | None]
-
-ADMIN = User(ADMIN_USER, (MASTERS_GROUP, AUTHENTICATED_GROUP))
-
-
-@dataclass(slots=True)
-class Authenticator:
-    """Maps a request's client certificate or bearer token to a `User`, or None (401).
-
-    As in Kubernetes' union authenticator, a client certificate is tried first, then the bearer
-    token: the admin token, then each of `token_validators` in order (ServiceAccount tokens…).
-    """
-
-    admin_token: str
-    token_validators: list[TokenValidator] = field(default_factory=list)
-
-    @classmethod
-    def from_pki(cls, pki: Pki, token_validators: Iterable[TokenValidator] = ()) -> Authenticator:
-        return cls(pki.admin_token(), list(token_validators))
-
-    def authenticate(
-        self, peercert: Mapping[str, Any] | None, authorization_header: str | None
-    ) -> User | None:
-        """`peercert` is `SSLSocket.getpeercert()`: present only when the TLS layer verified it."""
-        user = _user_from_cert(peercert) if peercert else None
-        if user is None and authorization_header:
-            token = _bearer_token(authorization_header)
-            user = self._user_from_token(token) if token else None
-        return user
-
-    def _user_from_token(self, token: str) -> User | None:
-        # Constant time: a timing difference would let a client guess the token byte by byte.
-        if hmac.compare_digest(_utf8(token), _utf8(self.admin_token)):
-            return ADMIN
-        for validate in self.token_validators:
-            user = validate(token)
-            if user is not None:
-                return user
-        return None
-
-
-def _utf8(text: str) -> bytes:
-    # compare_digest refuses non-ASCII str; a header may hold anything.
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _bearer_token(header: str) -> str:
-    """The token of `Bearer <token>` (scheme case-insensitive, as in Kubernetes), else ""."""
-    parts = header.strip().split(" ")
-    if len(parts) != 2 or parts[0].lower() != "bearer":
-        return ""
-    return parts[1]
-
-
-def _user_from_cert(peercert: Mapping[str, Any]) -> User | None:
-    """CN is the user name and each O a group, as Kubernetes' x509 authenticator reads them."""
-    pairs = [pair for rdn in peercert.get("subject", ()) for pair in rdn]
-    names = [value for key, value in pairs if key == "commonName"]
-    if not names or not names[0]:
-        return None  # Kubernetes refuses a certificate without a common name
-    groups = [value for key, value in pairs if key == "organizationName"]
-    groups += [AUTHENTICATED_GROUP] if AUTHENTICATED_GROUP not in groups else []
-    return User(names[0], tuple(groups))
-
-
-# ---------------------------------------------------------------------------------------------
-# Kubeconfig
-
-
-def _b64_file(path: Path) -> str:
-    return base64.b64encode(path.read_bytes()).decode()
-
-
-def kubeconfig_dict(
-    server_url: str, pki: Pki, cluster_name: str = "minikube-py", user: str = "admin"
-) -> dict[str, Any]:
-    """An admin kubeconfig with everything embedded; its context is named after the cluster."""
-    cluster = {"server": server_url, "certificate-authority-data": _b64_file(pki.cert_path("ca"))}
-    credentials = {
-        "client-certificate-data": _b64_file(pki.cert_path("admin")),
-        "client-key-data": _b64_file(pki.key_path("admin")),
-    }
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "preferences": {},
-        "clusters": [{"name": cluster_name, "cluster": cluster}],
-        "users": [{"name": user, "user": credentials}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": user}}],
-        "current-context": cluster_name,
-    }
-
-
-def write_kubeconfig(
-    path: str | os.PathLike[str], config: dict[str, Any], merge: bool = True
-) -> None:
-    """Write `config` to `path` (mode 0600), merged into the file already there if `merge`.
-
-    Merging replaces the clusters, users and contexts of the same names, keeps the others and
-    switches current-context. A symlinked kubeconfig stays a symlink (the target is written).
-    """
-    target = Path(os.path.realpath(path))
-    if merge and target.exists():
-        config = _merge_kubeconfig(_load_kubeconfig(target), config)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(config, default_flow_style=False, sort_keys=False)
-    _write_atomic(target, text.encode(), 0o600)
-
-
-def _load_kubeconfig(path: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(loaded, dict):
-        # Never overwrite a file we do not understand: it may hold someone's only credentials.
-        raise ValueError(f"{path} is not a kubeconfig")
-    return loaded
-
-
-def _merge_kubeconfig(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = {**old, **{k: v for k, v in new.items() if k not in old}}
-    for section in ("clusters", "users", "contexts"):
-        ours = new.get(section) or []
-        names = {entry["name"] for entry in ours}
-        kept = [e for e in old.get(section) or [] if e.get("name") not in names]
-        merged[section] = kept + ours
-    merged["current-context"] = new["current-context"]
-    return merged
-
-
-# ---------------------------------------------------------------------------------------------
-# Node addresses
-
-# /proc/net/if_inet6 flags of addresses that come and go (privacy addresses rotate daily): in a
-# certificate they would force a re-issue each time. IFA_F_TEMPORARY, DADFAILED, DEPRECATED.
-_UNSTABLE_IPV6 = 0x01 | 0x08 | 0x20
-
-
-def node_addresses() -> list[str]:
-    """The host's own global IPv4 and IPv6 addresses (no loopback, no link-local), sorted.
-
-    Read from /proc (a few hundred µs; a netlink library costs ~200 ms to import). Includes the
-    addresses of bridges (docker0, the pod bridge): leave the pod range out before putting the
-    list in a certificate, or the cert is re-issued when the bridge comes up.
-    """
-    try:
-        v4 = _parse_fib_trie(Path("/proc/net/fib_trie").read_text())
-    except OSError:
-        v4 = _resolve_hostname()
-    try:
-        v6 = _parse_if_inet6(Path("/proc/net/if_inet6").read_text())
-    except OSError:
-        v6 = []  # IPv6 disabled
-    found = {ip for ip in map(ipaddress.ip_address, v4 + v6) if _is_global_unicast(ip)}
-    return [str(ip) for ip in sorted(found, key=lambda ip: (ip.version, ip))]
-
-
-def _is_global_unicast(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return not (ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified)
-
-
-def _parse_fib_trie(text: str) -> list[str]:
-    """The local IPv4 addresses: the trie leaves marked `/32 host LOCAL`."""
-    found, leaf = [], ""
-    for line in text.splitlines():
-        parts = line.split()
-        if parts[:1] == ["|--"]:
-            leaf = parts[1]
-        elif parts == ["/32", "host", "LOCAL"]:
-            found.append(leaf)
-    return found
-
-
-def _parse_if_inet6(text: str) -> list[str]:
-    """Global, stable IPv6 addresses: `addr ifindex prefixlen scope flags name` per line."""
-    found = []
-    for line in text.splitlines():
-        addr, _index, _plen, scope, flags, _name = line.split()
-        if int(scope, 16) == 0 and not int(flags, 16) & _UNSTABLE_IPV6:
-            found.append(str(ipaddress.IPv6Address(bytes.fromhex(addr))))
-    return found
-
-
-def _resolve_hostname() -> list[str]:
-    """Fallback where /proc is not readable; may ask DNS."""
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return []
-    return [str(info[4][0]) for info in infos]
