@@ -45,6 +45,7 @@ class ServerConfig:
     simulated_node_capacity: Mapping[str, str]
     simulated_job_seconds: float
     node_monitor_grace_period: float  # seconds
+    event_ttl: float  # seconds an Event is kept after its last write
     scheduler_scoring: str  # MostAllocated (bin-packing) or LeastAllocated (spreading)
     kubelet: bool
     offline: bool
@@ -178,6 +179,14 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         "(Ready=Unknown) and its pods are evicted (default: 40s)",
     )
     add(
+        "--event-ttl",
+        type=_duration,
+        default=_duration("1h"),
+        metavar="DURATION",
+        help="how long an Event is kept after it was last written, as kube-apiserver's flag "
+        "(default: 1h)",
+    )
+    add(
         "--scheduler-scoring",
         choices=SCORING_STRATEGIES,
         default=MOST_ALLOCATED,
@@ -238,6 +247,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit("error: --simulated-job-seconds must be 0 or more")
     if args.node_monitor_grace_period <= 0:
         raise SystemExit("error: --node-monitor-grace-period must be more than 0s")
+    if args.event_ttl <= 0:
+        raise SystemExit("error: --event-ttl must be more than 0s")
     return ServerConfig(
         data_dir=(args.data_dir or default_data_dir()).expanduser().absolute(),
         bind_address=args.bind_address,
@@ -255,6 +266,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         },
         simulated_job_seconds=args.simulated_job_seconds,
         node_monitor_grace_period=args.node_monitor_grace_period,
+        event_ttl=args.event_ttl,
         scheduler_scoring=args.scheduler_scoring,
         kubelet=args.kubelet,
         offline=args.offline,

@@ -127,8 +127,14 @@ class Cluster:
         from minikube_py.store import Store, StoreOpenError
 
         path = self.config.data_dir / "state.db"
+        events = event_key_prefixes()
         try:
-            store = await Store.open(path)
+            # Events are many and rarely read (no controller caches them): kept as bytes.
+            store = await Store.open(
+                path,
+                bytes_only_prefixes=events,
+                ttl_by_prefix=dict.fromkeys(events, self.config.event_ttl),
+            )
         except StoreOpenError as exc:
             raise StartupError(str(exc)) from None
         self.stops.append(store.close)
@@ -265,6 +271,13 @@ class Cluster:
         ]
         if waiting:
             say("note", f"{', '.join(waiting)} take effect once nodes run; not in this build")
+
+
+def event_key_prefixes() -> tuple[str, ...]:
+    """Where both Event resources (core/v1 and events.k8s.io/v1) keep their objects."""
+    from minikube_py.apiserver.builtin import builtin_resources
+
+    return tuple(r.key_prefix() for r in builtin_resources() if r.kind == "Event")
 
 
 def check_data_dir(data_dir: Path) -> None:

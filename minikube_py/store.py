@@ -33,7 +33,7 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +44,7 @@ import orjson
 from sortedcontainers import SortedList
 
 from minikube_py.aio import cancel
+from minikube_py.expiry import Expiries
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ MAX_BATCH = 256  # writes per transaction: big enough to amortise a commit, smal
 COMPACT_BATCH = 1000  # revisions per compaction transaction, so writes interleave (as kine does)
 COMMIT_TIME_SAMPLE_SECONDS = 1.0  # resolution of "how old is this revision" for compaction
 HISTORY_TRIM_SLICE = 2000  # compacted events freed per loop iteration
+EXPIRY_CHECK_SECONDS = 1.0  # how late past its deadline an expiring key may be deleted
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,9 +134,10 @@ class StoreOpenError(StoreError):
 class Entry:
     """One version of one object.
 
-    Live versions keep their decoded object. Superseded versions kept in the history (for watch
-    replays and lists at older revisions) keep only `raw`: they are rarely read, and a decoded pod
-    costs several times its bytes. Their `value` is decoded on each access (an equal, fresh dict).
+    Live versions keep their decoded object, except under the store's bytes-only prefixes.
+    Superseded versions kept in the history (for watch replays and lists at older revisions) keep
+    only `raw`: they are rarely read, and a decoded pod costs several times its bytes. A version
+    without its decoded object decodes `value` on each access (an equal, fresh dict).
     """
 
     key: str
@@ -151,8 +154,8 @@ class Entry:
             return cast("dict[str, Any]", orjson.loads(self.raw))
         return decoded
 
-    def superseded(self) -> Entry:
-        """The copy the history keeps once a newer version replaced this one: raw bytes only."""
+    def bytes_only(self) -> Entry:
+        """This version without its decoded object, as the history keeps superseded ones."""
         if self.decoded is None:
             return self
         return Entry(self.key, self.revision, self.create_revision, None, self.raw)
@@ -611,8 +614,11 @@ class Store:
         *,
         history_seconds: float,
         history_min_revisions: int,
+        bytes_only_prefixes: tuple[str, ...] = (),
+        ttl_by_prefix: Mapping[str, float] | None = None,
     ) -> None:
         self._backend = backend
+        self._bytes_only_prefixes = bytes_only_prefixes
         self._current = memory.current
         self._keys = memory.keys
         self._history = memory.history
@@ -632,6 +638,8 @@ class Store:
         self._closing = False
         self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
         self._compactor = asyncio.create_task(self._compact_loop(), name="store-compactor")
+        self._expiries = Expiries(ttl_by_prefix or {})
+        self._expirer = self._start_expiring()
 
     @classmethod
     async def open(
@@ -641,6 +649,8 @@ class Store:
         durability: str = "normal",
         history_seconds: float = 300,
         history_min_revisions: int = 10_000,
+        bytes_only_prefixes: Sequence[str] = (),
+        ttl_by_prefix: Mapping[str, float] | None = None,
         backend: Backend | None = None,
     ) -> Store:
         """Open the store kept at `path`, rebuilding memory from its log.
@@ -650,6 +660,13 @@ class Store:
         durability "normal" survives a crash of the process, "full" also a power loss.
         History is kept while younger than history_seconds OR within the newest
         history_min_revisions revisions.
+
+        Live objects under `bytes_only_prefixes` are kept as bytes only and decoded on each
+        read: for kinds that are many and rarely read (Events; a decoded one costs ~5 times its
+        bytes). Readers see equal objects either way.
+
+        Keys under a prefix of `ttl_by_prefix` are deleted that many seconds after their last
+        write (see expiry.py); watchers see them DELETED.
         """
         _synchronous_pragma(durability)
         if history_seconds < 0 or history_min_revisions < 0:
@@ -658,7 +675,7 @@ class Store:
             backend = SQLiteBackend(path, durability=durability)
         loaded = await backend.open()
         try:
-            memory = await asyncio.to_thread(_rebuild, loaded)
+            memory = await asyncio.to_thread(_rebuild, loaded, tuple(bytes_only_prefixes))
         except orjson.JSONDecodeError as exc:
             await backend.close()
             raise StoreOpenError(
@@ -677,12 +694,15 @@ class Store:
             memory,
             history_seconds=history_seconds,
             history_min_revisions=history_min_revisions,
+            bytes_only_prefixes=tuple(bytes_only_prefixes),
+            ttl_by_prefix=ttl_by_prefix,
         )
 
     async def close(self) -> None:
         """Commit the writes already submitted, end every watch, release the file."""
         if self._closing:
             return
+        await cancel(self._expirer)  # its deletes would meet a closed store
         self._closing = True
         self._wakeup.set()
         await self._writer
@@ -836,29 +856,75 @@ class Store:
         decoded is always the live one, shared with the current state.
         """
         history = self._history
+        now = time.monotonic()
         for event in events:
             key = event.entry.key
             prev = event.prev
             if prev is None:
                 self._keys.add(key)
-                self._current[key] = event.entry
-                history.append(event)
+                entry = self._kept(event.entry)
+                self._current[key] = entry
+                self._expiries.written(key, entry.revision, now)
+                history.append(Event(ADDED, entry, None))
                 continue
-            old = prev.superseded()
+            old = prev.bytes_only()
             self._supersede_in_history(old)
             if event.type == DELETED:
                 del self._current[key]
                 self._keys.remove(key)
-                history.append(Event(DELETED, event.entry.superseded(), old))
+                history.append(Event(DELETED, event.entry.bytes_only(), old))
             else:
-                self._current[key] = event.entry
-                history.append(Event(event.type, event.entry, old))
+                entry = self._kept(event.entry)
+                self._current[key] = entry
+                self._expiries.written(key, entry.revision, now)
+                history.append(Event(event.type, entry, old))
         self._revision = events[-1].entry.revision
-        self._last_commit = (time.monotonic(), self._revision)
+        self._last_commit = (now, self._revision)
         if not self._commit_times or (
             self._last_commit[0] - self._commit_times[-1][0] >= COMMIT_TIME_SAMPLE_SECONDS
         ):
             self._commit_times.append(self._last_commit)
+
+    def _kept(self, live: Entry) -> Entry:
+        """The live version as memory keeps it: decoded unless under a bytes-only prefix."""
+        return live.bytes_only() if live.key.startswith(self._bytes_only_prefixes) else live
+
+    # -- expiry
+
+    def _start_expiring(self) -> asyncio.Task[None] | None:
+        ttl = self._expiries.shortest_ttl
+        if ttl is None:
+            return None
+        live = ((key, entry.revision) for key, entry in self._current.items())
+        self._expiries.written_all(live, time.monotonic())  # as etcd renews leases on restart
+        period = min(max(ttl / 10, 0.05), EXPIRY_CHECK_SECONDS)
+        return asyncio.create_task(self._expire_loop(period), name="store-expirer")
+
+    async def _expire_loop(self, period: float) -> None:
+        while True:
+            await asyncio.sleep(period)
+            await self._expire(self._expiries.due(time.monotonic()))
+
+    async def _expire(self, due: list[tuple[str, int]]) -> None:
+        """Delete the keys still at the revision whose time ran out; a later write renewed the
+        others. A batch at a time, so that other writes interleave."""
+        expired = [(key, rev) for key, rev in due if self._is_at(key, rev)]
+        for start in range(0, len(expired), MAX_BATCH):
+            batch = expired[start : start + MAX_BATCH]
+            results = await asyncio.gather(
+                *(self.delete(key, expected_revision=rev) for key, rev in batch),
+                return_exceptions=True,
+            )
+            for (key, _), result in zip(batch, results, strict=True):
+                # written or deleted meanwhile: a newer write has its own deadline
+                if isinstance(result, Exception) and not isinstance(
+                    result, ConflictError | KeyNotFoundError
+                ):
+                    log.warning("expiry of %s failed: %s", key, result)
+
+    def _is_at(self, key: str, revision: int) -> bool:
+        entry = self._current.get(key)
+        return entry is not None and entry.revision == revision
 
     # -- compaction
 
@@ -1038,7 +1104,7 @@ class _Memory:
     history: list[Event]  # every event after the compacted revision, in revision order
 
 
-def _rebuild(loaded: LoadedLog) -> _Memory:
+def _rebuild(loaded: LoadedLog, bytes_only_prefixes: tuple[str, ...]) -> _Memory:
     """Replay the log into the current state and the retained history (runs in a thread)."""
     current: dict[str, Entry] = {}
     history: list[Event] = []
@@ -1047,8 +1113,9 @@ def _rebuild(loaded: LoadedLog) -> _Memory:
         for row in loaded.rows:
             value = orjson.loads(row.raw)  # every row: a corrupt one fails the open, not a read
             live = not row.deleted and last_revision[row.key] == row.revision
+            decoded = live and not row.key.startswith(bytes_only_prefixes)
             entry = Entry(
-                row.key, row.revision, row.create_revision, value if live else None, row.raw
+                row.key, row.revision, row.create_revision, value if decoded else None, row.raw
             )
             prev = current.get(row.key)
             if row.deleted:
