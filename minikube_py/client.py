@@ -28,6 +28,7 @@ from minikube_py.apiserver.errors import ApiError
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, selected
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
 from minikube_py.apiserver.watch import visible_type
+from minikube_py.patching.media import MERGE_PATCH
 from minikube_py.resources import Obj, Resource
 from minikube_py.store import ExpiredError, WatcherTooSlowError
 
@@ -88,6 +89,12 @@ class Client(Protocol):
     async def update(
         self, resource: Resource, namespace: str | None, obj: Obj, *, subresource: str = ""
     ) -> Obj: ...
+
+    async def merge_patch(
+        self, resource: Resource, namespace: str | None, name: str, patch: Obj
+    ) -> Obj:
+        """A JSON merge patch (RFC 7386) of the named object."""
+        ...
 
     async def delete(
         self,
@@ -194,6 +201,13 @@ class LocalClient:
         )
         return result.obj
 
+    async def merge_patch(
+        self, resource: Resource, namespace: str | None, name: str, patch: Obj
+    ) -> Obj:
+        options = WriteOptions(field_manager=self.field_manager)
+        result = await self.rest.patch(resource, namespace, name, MERGE_PATCH, patch, options)
+        return result.obj
+
     async def delete(
         self,
         resource: Resource,
@@ -264,11 +278,16 @@ class HttpClient:
         await self.session.close()
 
     async def _request(
-        self, method: str, path: str, body: Obj | None = None, query: Obj | None = None
+        self,
+        method: str,
+        path: str,
+        body: Obj | None = None,
+        query: Obj | None = None,
+        content_type: str = "application/json",
     ) -> Obj:
         params = {k: str(v) for k, v in (query or {}).items() if v not in (None, "", 0)}
         data = orjson.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        headers = {"Content-Type": content_type} if data is not None else {}
         async with self.session.request(
             method, self.base_url + path, params=params, data=data, headers=headers
         ) as response:
@@ -339,6 +358,12 @@ class HttpClient:
     ) -> Obj:
         path = resource_path(resource, namespace, obj["metadata"]["name"], subresource)
         return await self._request("PUT", path, obj)
+
+    async def merge_patch(
+        self, resource: Resource, namespace: str | None, name: str, patch: Obj
+    ) -> Obj:
+        path = resource_path(resource, namespace, name)
+        return await self._request("PATCH", path, patch, content_type=MERGE_PATCH)
 
     async def delete(
         self,
@@ -681,36 +706,41 @@ async def run_worker(queue: WorkQueue[K], reconcile: Callable[[K], Awaitable[Non
 
 
 class EventRecorder:
-    """Records core/v1 Events about objects, counting repeats as real components do."""
+    """Records core/v1 Events about objects, counting repeats as real components do.
+
+    Like client-go's event correlator it remembers of each recent Event only its name and count,
+    and records a repeat as a patch of count and lastTimestamp: a recorder per node must not
+    hold thousands of whole Events.
+    """
 
     def __init__(self, client: Client, events: Resource, component: str, host: str = "") -> None:
         self.client = client
         self.events = events
         self.component = component
         self.host = host
-        self._seen: OrderedDict[tuple[str, str, str, str], Obj] = OrderedDict()
+        # (uid, type, reason, message) -> (the Event's name, its count)
+        self._seen: OrderedDict[tuple[str, str, str, str], tuple[str, int]] = OrderedDict()
 
     async def record(self, obj: Obj, event_type: str, reason: str, message: str) -> None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         identity = (meta.get("uid", ""), event_type, reason, message)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        previous = self._seen.get(identity)
         try:
-            previous = self._seen.get(identity)
             if previous is not None:
-                event = {**previous, "count": previous.get("count", 1) + 1, "lastTimestamp": now}
-                stored = await self.client.update(self.events, namespace, event)
+                name, count = previous[0], previous[1] + 1
+                repeat = {"count": count, "lastTimestamp": now}
+                await self.client.merge_patch(self.events, namespace, name, repeat)
             else:
-                stored = await self.client.create(
-                    self.events,
-                    namespace,
-                    self._new_event(obj, namespace, event_type, reason, message, now),
-                )
+                event = self._new_event(obj, namespace, event_type, reason, message, now)
+                created = await self.client.create(self.events, namespace, event)
+                name, count = created["metadata"]["name"], 1
         except ApiError as exc:
             log.debug("could not record event %s on %s: %s", reason, meta.get("name"), exc)
             self._seen.pop(identity, None)
             return
-        self._seen[identity] = stored
+        self._seen[identity] = (name, count)
         self._seen.move_to_end(identity)
         if len(self._seen) > EVENT_CACHE_SIZE:  # the oldest repeat counts start afresh
             self._seen.popitem(last=False)

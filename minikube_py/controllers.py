@@ -131,6 +131,11 @@ class NamespaceController(Controller):
         return len(items)
 
 
+# As kube-controller-manager's DefaultIgnoredResources: Events are many, short-lived (see
+# --event-ttl) and owned by nobody; caching every one of them would cost more than all pods.
+GC_IGNORED_RESOURCES = frozenset({("", "events"), ("events.k8s.io", "events")})
+
+
 class GarbageCollector(Controller):
     """Deletes objects whose owners are gone, and carries out orphan and foreground deletion.
 
@@ -147,7 +152,8 @@ class GarbageCollector(Controller):
         self.objects: dict[str, tuple[Resource, Obj]] = {}  # uid -> (resource, object)
         self.dependents: defaultdict[str, set[str]] = defaultdict(set)  # owner uid -> uids
         for resource in registry:
-            if {"list", "watch", "delete"} <= set(resource.verbs):
+            ignored = (resource.group, resource.plural) in GC_IGNORED_RESOURCES
+            if not ignored and {"list", "watch", "delete"} <= set(resource.verbs):
                 self.watch(resource).add_handler(self._handler(resource))
 
     def _handler(self, resource: Resource) -> EventHandler:

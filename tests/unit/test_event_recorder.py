@@ -1,0 +1,27 @@
+"""The EventRecorder counts repeats on one Event, as client-go's correlator does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from minikube_py.client import EventRecorder
+from tests.unit.inprocess import in_process_api
+
+
+async def test_a_repeated_event_is_one_event_counted(tmp_path: Path) -> None:
+    async with in_process_api(tmp_path) as api:
+        events = api.resource("", "events")
+        configmaps = api.resource("", "configmaps")
+        body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}
+        subject = await api.client.create(configmaps, "ns", body)
+        recorder = EventRecorder(api.client, events, "test-controller")
+        for _ in range(3):
+            await recorder.record(subject, "Normal", "Synced", "all in order")
+        await recorder.record(subject, "Warning", "Failed", "something broke")
+        listed = (await api.client.list(events, "ns")).items
+        counted = {(e["type"], e["reason"]): e["count"] for e in listed}
+        assert counted == {("Normal", "Synced"): 3, ("Warning", "Failed"): 1}
+        synced = next(e for e in listed if e["reason"] == "Synced")
+        assert synced["involvedObject"]["name"] == "cm"
+        assert synced["firstTimestamp"] <= synced["lastTimestamp"]
+        assert synced["source"] == {"component": "test-controller"}
