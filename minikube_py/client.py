@@ -17,7 +17,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 import orjson
 import yaml
@@ -417,6 +417,15 @@ def _api_error(status: Obj, code: int) -> ApiError:
 # ---- informers -------------------------------------------------------------------------------
 
 EventHandler = Callable[[str, Obj, Obj | None], None]  # (type, object, old object)
+
+
+class _Index(Protocol):
+    """A handler that keeps an informer's objects in some order (see Informer.index)."""
+
+    def __call__(self, event: str, obj: Obj, old: Obj | None) -> None: ...
+
+
+Index = TypeVar("Index", bound=_Index)
 Objects = list[Obj]  # an alias: inside Informer, `list` names the cache's list method
 RELIST_BATCH = 500  # handler calls between yields to the loop when a relist reports changes
 EVENT_CACHE_SIZE = 4096  # recent Events an EventRecorder remembers to count repeats
@@ -459,12 +468,22 @@ class Informer:
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._users = 0
+        self._indexes: dict[type[_Index], _Index] = {}
 
     def add_handler(self, handler: EventHandler) -> None:
         """Call `handler` on every change; one added late first hears of the cached objects."""
         self._handlers.append(handler)
         for obj in self._cache.values():
             _call(handler, self.resource, "ADDED", obj, None)
+
+    def index(self, index_type: type[Index]) -> Index:
+        """This informer's index of `index_type`, made and added as a handler on first ask:
+        its users share one, as client-go's indexers share a shared informer's cache."""
+        found = self._indexes.get(index_type)
+        if found is None:
+            found = self._indexes[index_type] = index_type()
+            self.add_handler(found)
+        return cast(Index, found)  # made by index_type
 
     def get(self, key: str) -> Obj | None:
         return self._cache.get(key)

@@ -74,7 +74,8 @@ def selector_of(owner: Obj) -> LabelSelector:
 class OwnedIndex:
     """An informer handler that indexes objects by their controller's uid, orphans by namespace.
 
-    Objects are the informer's own (shared, never to be changed)."""
+    Objects are the informer's own (shared, never to be changed). Take it with
+    `informer.index(OwnedIndex)`: the controllers watching one informer share one index."""
 
     def __init__(self) -> None:
         self._owned: defaultdict[str, dict[str, Obj]] = defaultdict(dict)  # owner uid -> objects

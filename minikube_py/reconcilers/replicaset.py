@@ -111,13 +111,11 @@ class ReplicaSetController(Controller):
         self.kind = self.owners_resource.kind
         self.owners = self.watch(self.owners_resource)
         # owners by *their* controller (a Deployment): siblings whose pods weigh in on ranking
-        self.owner_index = OwnedIndex()
-        self.owners.add_handler(self.owner_index)
+        self.owner_index = self.owners.index(OwnedIndex)
         self.owners.add_handler(self._on_owner)
         self.pods_resource = self.resource("", "v1", "pods")
-        self.pod_index = OwnedIndex()
         pods = self.watch(self.pods_resource)
-        pods.add_handler(self.pod_index)
+        self.pod_index = pods.index(OwnedIndex)
         pods.add_handler(self._on_pod)
         self.expectations = Expectations()
         recorder = EventRecorder(client, self.resource("", "v1", "events"), self.name)

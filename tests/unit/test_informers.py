@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from minikube_py.client import Informer, LocalClient
+from minikube_py.reconcilers.podcontrol import OwnedIndex
 from minikube_py.resources import Obj
 from tests.unit.inprocess import Api, eventually, in_process_api
 
@@ -77,3 +78,20 @@ async def test_the_watch_ends_with_the_last_users_stop(tmp_path: Path) -> None:
         finally:
             await witness.stop()
         assert heard == [("ADDED", "still-watched")]
+
+
+async def test_controllers_asking_for_an_index_share_one_that_knows_the_cache(
+    tmp_path: Path,
+) -> None:
+    async with in_process_api(tmp_path) as api:
+        informer = api.client.informers.informer(api.resource("", "configmaps"), "ns")
+        informer.start()
+        try:
+            await informer.wait_synced()
+            await create(api, "orphan")
+            await eventually(lambda: informer.get("ns/orphan") is not None)
+            index = informer.index(OwnedIndex)  # asked after the object was cached
+            assert informer.index(OwnedIndex) is index
+            assert [o["metadata"]["name"] for o in index.orphans("ns")] == ["orphan"]
+        finally:
+            await informer.stop()

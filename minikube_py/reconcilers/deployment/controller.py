@@ -81,13 +81,12 @@ class DeploymentController(Controller):
         self.rs_resource = self.resource("apps", "v1", "replicasets")
         self.deployments = self.watch(self.deployments_resource)
         self.deployments.add_handler(lambda event, obj, old: self.queue.add(object_key(obj)))
-        self.rs_index = OwnedIndex()
         self.replica_sets = self.watch(self.rs_resource)
-        self.replica_sets.add_handler(self.rs_index)
+        self.rs_index = self.replica_sets.index(OwnedIndex)
         self.replica_sets.add_handler(self._on_replica_set)
-        self.pod_index = OwnedIndex()  # pods by ReplicaSet: Recreate waits for old ones to go
         pods = self.watch(self.resource("", "v1", "pods"))
-        pods.add_handler(self.pod_index)
+        # pods by ReplicaSet: Recreate waits for old ones to go
+        self.pod_index = pods.index(OwnedIndex)
         pods.add_handler(self._on_pod)
         self.events = EventRecorder(client, self.resource("", "v1", "events"), self.name)
 
