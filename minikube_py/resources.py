@@ -27,7 +27,8 @@ def exact_json(value: Any) -> bytes | None:
 
     The key for memoizing work on JSON values by content. Objects decoded from YAML may not
     round-trip: dates, binary, non-string keys, NaN and infinities (which orjson writes as
-    null, so any null disqualifies), nesting deeper than orjson's limit.
+    null, so any `null` in the bytes disqualifies, even one inside a string: only a memo is
+    missed), nesting deeper than orjson's limit.
     """
     try:
         encoded = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATETIME)
