@@ -3,36 +3,53 @@
 `LocalClient` (in-process, no HTTP) and `HttpClient` (over HTTPS) implement the same `Client`
 interface; both go through the API server's admission path, so a component cannot tell them
 apart and can move out of the process without changing its code.
+
+This module is the one to import from: the informers, the work queue and the EventRecorder live
+in `minikube_py/clients/` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import logging
 import ssl
 import tempfile
-import time
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Protocol
 
 import orjson
 import yaml
 
-from minikube_py.aio import cancel
 from minikube_py.apiserver import subresources
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.apiserver.rest import DeleteOptions, RestStorage, WriteOptions, selected
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector, field_selector_for
 from minikube_py.apiserver.watch import visible_type
+from minikube_py.clients.informers import EventHandler, Informer, SharedInformers, object_key
+from minikube_py.clients.recorder import EventRecorder
+from minikube_py.clients.workqueue import QueueShutDown, WorkQueue, run_worker
 from minikube_py.patching.media import MERGE_PATCH
 from minikube_py.resources import Obj, Resource
 from minikube_py.store import ExpiredError, WatcherTooSlowError
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "Client",
+    "EventHandler",
+    "EventRecorder",
+    "HttpClient",
+    "Informer",
+    "LocalClient",
+    "ObjectList",
+    "QueueShutDown",
+    "SharedInformers",
+    "WatchEvent",
+    "WorkQueue",
+    "binding",
+    "object_key",
+    "resource_path",
+    "run_worker",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,381 +429,3 @@ def _api_error(status: Obj, code: int) -> ApiError:
         group=details.get("group"),
         kind=details.get("kind"),
     )
-
-
-# ---- informers -------------------------------------------------------------------------------
-
-EventHandler = Callable[[str, Obj, Obj | None], None]  # (type, object, old object)
-
-
-class _Index(Protocol):
-    """A handler that keeps an informer's objects in some order (see Informer.index)."""
-
-    def __call__(self, event: str, obj: Obj, old: Obj | None) -> None: ...
-
-
-Index = TypeVar("Index", bound=_Index)
-Objects = list[Obj]  # an alias: inside Informer, `list` names the cache's list method
-RELIST_BATCH = 500  # handler calls between yields to the loop when a relist reports changes
-EVENT_CACHE_SIZE = 4096  # recent Events an EventRecorder remembers to count repeats
-
-
-def object_key(obj: Obj) -> str:
-    """`namespace/name`, or `name` for cluster-scoped objects: the work-queue key convention."""
-    meta = obj["metadata"]
-    namespace = meta.get("namespace")
-    return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
-
-
-class Informer:
-    """A list+watch cache of one resource that tells its handlers about every change.
-
-    On a watch that expired or fell behind it lists again, and reports what changed in between
-    (deletions included), so handlers see every object's final state exactly once per change.
-    Several users may share one (see SharedInformers): each `start` is matched by a `stop`,
-    and the watch ends with the last user's `stop`.
-    """
-
-    RETRY_DELAY = 1.0
-
-    def __init__(
-        self,
-        client: Client,
-        resource: Resource,
-        namespace: str | None = None,
-        *,
-        label_selector: str = "",
-        field_selector: str = "",
-    ) -> None:
-        self.client = client
-        self.resource = resource
-        self.namespace = namespace
-        self.label_selector = label_selector
-        self.field_selector = field_selector
-        self._cache: dict[str, Obj] = {}
-        self._handlers: list[EventHandler] = []
-        self._synced = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._users = 0
-        self._indexes: dict[type[_Index], _Index] = {}
-
-    def add_handler(self, handler: EventHandler) -> None:
-        """Call `handler` on every change; one added late first hears of the cached objects."""
-        self._handlers.append(handler)
-        for obj in self._cache.values():
-            _call(handler, self.resource, "ADDED", obj, None)
-
-    def index(self, index_type: type[Index]) -> Index:
-        """This informer's index of `index_type`, made and added as a handler on first ask:
-        its users share one, as client-go's indexers share a shared informer's cache."""
-        found = self._indexes.get(index_type)
-        if found is None:
-            found = self._indexes[index_type] = index_type()
-            self.add_handler(found)
-        return cast(Index, found)  # made by index_type
-
-    def get(self, key: str) -> Obj | None:
-        return self._cache.get(key)
-
-    def list(self, namespace: str | None = None) -> list[Obj]:
-        if namespace is None:
-            return list(self._cache.values())
-        return [o for o in self._cache.values() if o["metadata"].get("namespace") == namespace]
-
-    @property
-    def synced(self) -> bool:
-        return self._synced.is_set()
-
-    async def wait_synced(self) -> None:
-        await self._synced.wait()
-
-    def start(self) -> None:
-        self._users += 1
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"informer-{self.resource.plural}")
-
-    async def stop(self) -> None:
-        self._users = max(0, self._users - 1)
-        if self._users == 0:
-            await cancel(self._task)
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                revision = await self._relist()
-                await self._follow(revision)
-            except ApiError as exc:
-                log.debug("%s informer restarts: %s", self.resource.plural, exc)
-            except (TimeoutError, OSError) as exc:
-                log.warning("%s informer lost its watch: %s", self.resource.plural, exc)
-                await asyncio.sleep(self.RETRY_DELAY)
-
-    async def _relist(self) -> str:
-        items: list[Obj] = []
-        token: str | None = None
-        while True:
-            page = await self.client.list(
-                self.resource,
-                self.namespace,
-                label_selector=self.label_selector,
-                field_selector=self.field_selector,
-                limit=500,
-                continue_token=token,
-            )
-            items.extend(page.items)
-            token = page.continue_token
-            if not token:
-                break
-        await self._replace(items)
-        self._synced.set()
-        return page.resource_version
-
-    async def _replace(self, items: Objects) -> None:
-        fresh = {object_key(o): o for o in items}
-        for key in self._cache.keys() - fresh.keys():
-            self._notify("DELETED", self._cache.pop(key), None)
-        for count, (key, obj) in enumerate(fresh.items(), 1):
-            old = self._cache.get(key)
-            self._cache[key] = obj
-            if old is None:
-                self._notify("ADDED", obj, None)
-            elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
-                self._notify("MODIFIED", obj, old)
-            if count % RELIST_BATCH == 0:
-                await asyncio.sleep(0)  # thousands of handler calls must not stall the loop
-
-    async def _follow(self, revision: str) -> None:
-        async for event in self.client.watch(
-            self.resource,
-            self.namespace,
-            resource_version=revision,
-            label_selector=self.label_selector,
-            field_selector=self.field_selector,
-        ):
-            key = object_key(event.object)
-            old = self._cache.get(key)
-            if event.type == "DELETED":
-                self._cache.pop(key, None)
-                self._notify("DELETED", event.object, old)
-            else:
-                self._cache[key] = event.object
-                self._notify("MODIFIED" if old is not None else "ADDED", event.object, old)
-
-    def _notify(self, event_type: str, obj: Obj, old: Obj | None) -> None:
-        for handler in self._handlers:
-            _call(handler, self.resource, event_type, obj, old)
-
-
-def _call(handler: EventHandler, resource: Resource, event: str, obj: Obj, old: Obj | None) -> None:
-    """A failing handler is logged, and the others still hear of the change."""
-    try:
-        handler(event, obj, old)
-    except Exception:
-        log.exception("%s informer handler failed", resource.plural)
-
-
-class SharedInformers:
-    """One Informer per resource, namespace and selectors for all users of a client.
-
-    The controllers of the controller manager watch the same few resources (pods above all):
-    sharing means each change is followed and cached once, not once per controller.
-    """
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self._informers: dict[tuple[str, str | None, str, str], Informer] = {}  # by what it watches
-
-    def informer(
-        self,
-        resource: Resource,
-        namespace: str | None = None,
-        *,
-        label_selector: str = "",
-        field_selector: str = "",
-    ) -> Informer:
-        watched = f"{resource.plural}.{resource.api_version}"
-        key = (watched, namespace, label_selector, field_selector)
-        found = self._informers.get(key)
-        if found is None:
-            found = Informer(
-                self.client,
-                resource,
-                namespace,
-                label_selector=label_selector,
-                field_selector=field_selector,
-            )
-            self._informers[key] = found
-        return found
-
-
-# ---- work queue ------------------------------------------------------------------------------
-
-K = TypeVar("K", bound=Hashable)
-
-
-class QueueShutDown(Exception):
-    pass
-
-
-class WorkQueue(Generic[K]):
-    """A de-duplicating queue of keys with per-key exponential retry, as in client-go.
-
-    A key is never handed to two workers at once: one added while it is being processed is
-    queued again when the worker calls `done`.
-    """
-
-    def __init__(self, base_delay: float = 0.005, max_delay: float = 300.0) -> None:
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._queue: deque[K] = deque()
-        self._dirty: set[K] = set()
-        self._processing: set[K] = set()
-        self._failures: dict[K, int] = {}
-        self._wakeup = asyncio.Event()
-        self._timers: set[asyncio.TimerHandle] = set()
-        self._shut_down = False
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def add(self, key: K) -> None:
-        if self._shut_down or key in self._dirty:
-            return
-        self._dirty.add(key)
-        if key not in self._processing:
-            self._queue.append(key)
-            self._wakeup.set()
-
-    def add_after(self, key: K, delay: float) -> None:
-        if delay <= 0:
-            self.add(key)
-            return
-        loop = asyncio.get_running_loop()
-
-        def fire() -> None:
-            self._timers.discard(timer)
-            self.add(key)
-
-        timer = loop.call_later(delay, fire)
-        self._timers.add(timer)
-
-    def add_rate_limited(self, key: K) -> None:
-        failures = self._failures.get(key, 0)
-        self._failures[key] = failures + 1
-        self.add_after(key, min(self.base_delay * 2**failures, self.max_delay))
-
-    def forget(self, key: K) -> None:
-        self._failures.pop(key, None)
-
-    async def get(self) -> K:
-        while not self._queue:
-            if self._shut_down:
-                raise QueueShutDown
-            self._wakeup.clear()
-            await self._wakeup.wait()
-        key = self._queue.popleft()
-        self._dirty.discard(key)
-        self._processing.add(key)
-        return key
-
-    def done(self, key: K) -> None:
-        self._processing.discard(key)
-        if key in self._dirty:
-            self._queue.append(key)
-            self._wakeup.set()
-
-    def shutdown(self) -> None:
-        self._shut_down = True
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
-        self._wakeup.set()
-
-
-async def run_worker(queue: WorkQueue[K], reconcile: Callable[[K], Awaitable[None]]) -> None:
-    """Take keys until the queue shuts down; a failed key is retried with backoff."""
-    while True:
-        try:
-            key = await queue.get()
-        except QueueShutDown:
-            return
-        try:
-            await reconcile(key)
-            queue.forget(key)
-        except Exception:
-            log.exception("reconcile of %s failed; retrying", key)
-            queue.add_rate_limited(key)
-        finally:
-            queue.done(key)
-
-
-# ---- events ----------------------------------------------------------------------------------
-
-
-class EventRecorder:
-    """Records core/v1 Events about objects, counting repeats as real components do.
-
-    Like client-go's event correlator it remembers of each recent Event only its name and count,
-    and records a repeat as a patch of count and lastTimestamp: a recorder per node must not
-    hold thousands of whole Events.
-    """
-
-    def __init__(self, client: Client, events: Resource, component: str, host: str = "") -> None:
-        self.client = client
-        self.events = events
-        self.component = component
-        self.host = host
-        # (uid, type, reason, message) -> (the Event's name, its count)
-        self._seen: OrderedDict[tuple[str, str, str, str], tuple[str, int]] = OrderedDict()
-
-    async def record(self, obj: Obj, event_type: str, reason: str, message: str) -> None:
-        meta = obj["metadata"]
-        namespace = meta.get("namespace") or "default"
-        identity = (meta.get("uid", ""), event_type, reason, message)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        previous = self._seen.get(identity)
-        try:
-            if previous is not None:
-                name, count = previous[0], previous[1] + 1
-                repeat = {"count": count, "lastTimestamp": now}
-                await self.client.merge_patch(self.events, namespace, name, repeat)
-            else:
-                event = self._new_event(obj, namespace, event_type, reason, message, now)
-                created = await self.client.create(self.events, namespace, event)
-                name, count = created["metadata"]["name"], 1
-        except ApiError as exc:
-            log.debug("could not record event %s on %s: %s", reason, meta.get("name"), exc)
-            self._seen.pop(identity, None)
-            return
-        self._seen[identity] = (name, count)
-        self._seen.move_to_end(identity)
-        if len(self._seen) > EVENT_CACHE_SIZE:  # the oldest repeat counts start afresh
-            self._seen.popitem(last=False)
-
-    def _new_event(
-        self, obj: Obj, namespace: str, event_type: str, reason: str, message: str, now: str
-    ) -> Obj:
-        meta = obj["metadata"]
-        return {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": f"{meta['name']}.{time.time_ns():x}", "namespace": namespace},
-            "involvedObject": {
-                "kind": obj.get("kind"),
-                "namespace": meta.get("namespace"),
-                "name": meta["name"],
-                "uid": meta.get("uid"),
-                "apiVersion": obj.get("apiVersion"),
-                "resourceVersion": meta.get("resourceVersion"),
-            },
-            "reason": reason,
-            "message": message,
-            "source": {"component": self.component, **({"host": self.host} if self.host else {})},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-            "type": event_type,
-            "reportingComponent": self.component,
-            "reportingInstance": self.host,
-        }

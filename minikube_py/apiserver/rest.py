@@ -3,22 +3,25 @@
 This is the one admission path: the HTTP handlers and the in-process `LocalClient` both call it,
 so defaults, validation and metadata rules are the same whoever writes. Resource differences come
 only from the registry entry and the per-kind defaulting/validation tables.
+
+The verbs and the write pipeline are here; the rules they apply sit beside this module:
+`bodies` (a body checked against its endpoint and the schema), `metadata` (what the server owns
+in a stored object), `deletion` (preconditions, finalizers, grace) and `rest_types` (the options
+and results, re-exported here with the other names importers use).
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import secrets
-import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
-from minikube_py import patch, schema
-from minikube_py.apiserver import defaults, specs, validation
+from minikube_py import patch
+from minikube_py.apiserver import bodies, defaults, deletion, metadata, specs, validation
 from minikube_py.apiserver.allocators import ServiceAllocator
+from minikube_py.apiserver.deletion import pending_finalizers
 from minikube_py.apiserver.errors import (
     ApiError,
     Cause,
@@ -27,6 +30,15 @@ from minikube_py.apiserver.errors import (
     conflict,
     invalid,
     not_found,
+)
+from minikube_py.apiserver.metadata import now_rfc3339
+from minikube_py.apiserver.rest_types import (
+    FIELD_VALIDATION_MODES,
+    DeleteOptions,
+    DeleteResult,
+    ListPage,
+    WriteOptions,
+    WriteResult,
 )
 from minikube_py.apiserver.selectors import FieldSelector, LabelSelector
 from minikube_py.resources import Obj, Registry, Resource, clone
@@ -41,32 +53,29 @@ from minikube_py.store import (
     Store,
 )
 
+__all__ = [
+    "DEFAULT_SERVICE_CIDR",
+    "FIELD_VALIDATION_MODES",
+    "MAX_WRITE_ATTEMPTS",
+    "NAMESPACES_KEY_PREFIX",
+    "DeleteOptions",
+    "DeleteResult",
+    "ListPage",
+    "Preparer",
+    "RestStorage",
+    "WriteOptions",
+    "WriteResult",
+    "now_rfc3339",
+    "pending_finalizers",
+    "selected",
+    "too_large_resource_version",
+]
+
 NAMESPACES_KEY_PREFIX = "/core/namespaces/"
 # Characters Kubernetes uses for generateName suffixes (no vowels, no look-alikes).
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-# Kinds whose metadata.generation tracks spec changes (their strategies set it on create).
-_GENERATION_KINDS = frozenset(
-    {
-        "Deployment",
-        "ReplicaSet",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-        "PodDisruptionBudget",
-        "NetworkPolicy",
-        "Ingress",
-        "HorizontalPodAutoscaler",
-        "CustomResourceDefinition",
-        "PodTemplate",
-    }
-)
 # A kubelet registers its Node with status; every other kind's create starts status afresh.
 _STATUS_KEPT_ON_CREATE = frozenset({("", "Node")})
-# Resources whose DELETE answers with the object rather than a Status (as real Kubernetes).
-_RETURNS_DELETED_OBJECT = frozenset({("", "pods"), ("", "namespaces")})
-FIELD_VALIDATION_MODES = ("Strict", "Warn", "Ignore")
 MAX_WRITE_ATTEMPTS = 8  # redoing a read-modify-write that lost a race, as GuaranteedUpdate does
 _T = TypeVar("_T")
 Warnings = list[str]  # an alias: inside RestStorage, `list` names the list verb
@@ -81,103 +90,6 @@ def too_large_resource_version(requested: int, current: int) -> ApiError:
         causes=[Cause("ResourceVersionTooLarge", "Too large resource version", "")],
         retry_after_seconds=1,
     )
-
-
-def now_rfc3339() -> str:
-    return _rfc3339(int(time.time()))  # whole seconds, as gmtime() takes the current time
-
-
-@functools.lru_cache(maxsize=1)  # every write stamps the current second, often twice
-def _rfc3339(seconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-@dataclass(slots=True)
-class WriteOptions:
-    """Query options shared by create, update and patch."""
-
-    dry_run: bool = False
-    field_validation: str = "Strict"
-    field_manager: str = ""  # as the client gave it: apply requires one
-    user_agent: str = ""
-    applied: bool = False  # set by server-side apply, which records managedFields itself
-
-    @property
-    def manager(self) -> str:
-        """Who a non-apply write is recorded as: fieldManager, else the User-Agent's product."""
-        return self.field_manager or self.user_agent.split("/", 1)[0][:128] or "unknown"
-
-
-@dataclass(slots=True)
-class DeleteOptions:
-    grace_period_seconds: int | None = None
-    propagation_policy: str | None = None  # Orphan | Background | Foreground
-    precondition_uid: str | None = None
-    precondition_resource_version: str | None = None
-    dry_run: bool = False
-
-    @classmethod
-    def from_body(cls, body: Obj, query_dry_run: bool) -> DeleteOptions:
-        preconditions = body.get("preconditions") or {}
-        policy = body.get("propagationPolicy")
-        if policy is None and body.get("orphanDependents") is not None:
-            policy = "Orphan" if body["orphanDependents"] else "Background"
-        if policy not in (None, "Orphan", "Background", "Foreground"):
-            raise ApiError(
-                "Invalid",
-                f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: '
-                f'"{policy}": supported values: "Foreground", "Background", "Orphan", "nil"',
-            )
-        grace = body.get("gracePeriodSeconds")
-        if grace is not None and not isinstance(grace, int):
-            raise bad_request("gracePeriodSeconds must be an integer")
-        return cls(
-            grace_period_seconds=grace,
-            propagation_policy=policy,
-            precondition_uid=preconditions.get("uid"),
-            precondition_resource_version=preconditions.get("resourceVersion"),
-            dry_run=query_dry_run or "All" in (body.get("dryRun") or []),
-        )
-
-
-@dataclass(slots=True)
-class WriteResult:
-    obj: Obj
-    warnings: list[str] = field(default_factory=list)
-    created: bool = False
-    raw: bytes | None = None  # `obj` as stored, when it was stored: the reply is ready-made
-
-
-@dataclass(slots=True)
-class DeleteResult:
-    obj: Obj
-    removed: bool  # False: the object stays with a deletionTimestamp (finalizers, grace)
-
-    def response(self, resource: Resource) -> Obj:
-        """What DELETE answers: the object, or a success Status for most removed objects."""
-        if not self.removed or (resource.group, resource.plural) in _RETURNS_DELETED_OBJECT:
-            return self.obj
-        meta = self.obj["metadata"]
-        details: Obj = {"name": meta["name"]}
-        if resource.group:
-            details["group"] = resource.group
-        details["kind"] = resource.plural
-        details["uid"] = meta.get("uid", "")
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": details,
-        }
-
-
-@dataclass(slots=True)
-class ListPage:
-    entries: list[Entry]
-    revision: int
-    continue_token: str | None
-    remaining: int | None
 
 
 class _StaleRead(Exception):
@@ -270,8 +182,8 @@ class RestStorage:
     async def create(
         self, resource: Resource, namespace: str | None, body: Obj, options: WriteOptions
     ) -> WriteResult:
-        obj = self._decode_body(resource, namespace, body)
-        warnings = self._check_fields(resource, obj, options.field_validation)
+        obj = bodies.decode_body(resource, namespace, body)
+        warnings = bodies.check_fields(resource, obj, options.field_validation)
         return await self._create_object(resource, obj, options, warnings)
 
     async def _create_object(
@@ -285,7 +197,7 @@ class RestStorage:
                 secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5)
             )
         applied = options.applied
-        self._stamp_new_metadata(resource, obj)
+        metadata.stamp_new_metadata(resource, obj)
         if resource.has_status and (resource.group, resource.kind) not in _STATUS_KEPT_ON_CREATE:
             obj["status"] = {}
         defaults.apply_defaults(resource.group, resource.kind, obj)
@@ -380,11 +292,11 @@ class RestStorage:
         force: bool,
     ) -> WriteResult:
         """Server-side apply: the manager's fields become its own; conflicts are 409s."""
-        applied = self._decode_body(resource, namespace, body)
+        applied = bodies.decode_body(resource, namespace, body)
         if applied["metadata"].get("name", name) != name:
             raise bad_request("the name of the object does not match the name on the URL")
         applied["metadata"]["name"] = name
-        warnings = self._check_fields(resource, applied, options.field_validation)
+        warnings = bodies.check_fields(resource, applied, options.field_validation)
         live = self.store.get(resource.key(namespace, name))
         result, created = patch.server_side_apply(
             live.value if live else None,
@@ -399,7 +311,7 @@ class RestStorage:
         options = replace(options, applied=True)
         if created or live is None:
             return await self._create_object(resource, result, options, warnings)
-        new = self._merge_for_update(resource, result, live.value, subresource)
+        new = metadata.merge_for_update(resource, result, live.value, subresource)
         return await self._write_update(resource, new, live, options, warnings, subresource)
 
     async def _update_from(
@@ -413,14 +325,14 @@ class RestStorage:
         subresource: str | None,
     ) -> WriteResult:
         """The shared tail of PUT and PATCH: `body` is the object the client wants stored."""
-        obj = self._decode_body(resource, namespace, body)
+        obj = bodies.decode_body(resource, namespace, body)
         if obj["metadata"].get("name") != name:
             raise bad_request("the name of the object does not match the name on the URL")
-        warnings = self._check_fields(resource, obj, options.field_validation)
+        warnings = bodies.check_fields(resource, obj, options.field_validation)
         expected = obj["metadata"].get("resourceVersion")
         if expected and expected != old.value["metadata"]["resourceVersion"]:
             raise conflict(resource.plural, resource.group, name)
-        new = self._merge_for_update(resource, obj, old.value, subresource)
+        new = metadata.merge_for_update(resource, obj, old.value, subresource)
         # A status or finalize write starts from a fresh clone of the stored object and the
         # decoded body, so nothing in `new` is shared: managedFields need not copy it again.
         private = subresource in ("status", "finalize")
@@ -463,11 +375,11 @@ class RestStorage:
         entry = self.get(resource, namespace, name)
         obj = entry.value
         meta = obj["metadata"]
-        self._check_delete_preconditions(resource, meta, options)
+        deletion.check_delete_preconditions(resource, meta, options)
         finalizers = list(meta.get("finalizers") or [])
-        finalizers += _propagation_finalizers(options.propagation_policy, finalizers)
+        finalizers += deletion.propagation_finalizers(options.propagation_policy, finalizers)
         held = bool(finalizers or pending_finalizers(resource, obj))
-        grace = self._grace_period(resource, obj, options)
+        grace = deletion.grace_period(resource, obj, options)
         if not held and not grace:
             if options.dry_run:
                 return DeleteResult(obj, removed=True)
@@ -488,61 +400,6 @@ class RestStorage:
 
     # ---- helpers -----------------------------------------------------------------------------
 
-    def _decode_body(self, resource: Resource, namespace: str | None, body: Obj) -> Obj:
-        """Check kind/apiVersion/namespace against the endpoint and return a private copy."""
-        if not isinstance(body, dict):
-            raise bad_request("the request body must be a JSON or YAML object")
-        api_version = body.get("apiVersion", resource.api_version)
-        kind = body.get("kind", resource.kind)
-        if kind != resource.kind or api_version != resource.api_version:
-            raise bad_request(
-                f"the {'kind' if kind != resource.kind else 'API version'} in the data "
-                f"({kind if kind != resource.kind else api_version}) does not match the expected "
-                f"{'kind' if kind != resource.kind else 'API version'} "
-                f"({resource.kind if kind != resource.kind else resource.api_version})"
-            )
-        obj = clone(body)
-        obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
-        meta = obj.get("metadata")
-        if meta is None:
-            meta = obj["metadata"] = {}
-        elif not isinstance(meta, dict):
-            raise bad_request("metadata must be an object")
-        if resource.namespaced:
-            body_namespace = meta.get("namespace")
-            if body_namespace and namespace and body_namespace != namespace:
-                raise bad_request(
-                    "the namespace of the provided object does not match the namespace sent "
-                    "on the request"
-                )
-            meta["namespace"] = namespace or body_namespace or "default"
-        else:
-            meta.pop("namespace", None)
-        return obj
-
-    def _check_fields(self, resource: Resource, obj: Obj, mode: str) -> Warnings:
-        """Reject wrongly typed fields (always) and unknown ones (per fieldValidation), as the
-        real server's strict decoder does; warnings are what Warn mode reports instead. Unknown
-        fields a write keeps going with are dropped: the real server's Go structs have no
-        place for them."""
-        result = schema.check(resource.api_version, resource.kind, obj)
-        if result.type_errors:
-            raise bad_request(
-                schema.decode_error_message(
-                    resource.api_version, resource.kind, result.type_errors[0]
-                )
-            )
-        if not result.unknown:
-            return []
-        messages = [f'unknown field "{path}"' for path in result.unknown]
-        if mode == "Strict":
-            problem = "strict decoding error: " + ", ".join(messages)
-            raise bad_request(
-                schema.decode_error_message(resource.api_version, resource.kind, problem)
-            )
-        result.drop_unknown()
-        return [] if mode == "Ignore" else messages
-
     def _require_active_namespace(self, namespace: str) -> None:
         entry = self.store.get(NAMESPACES_KEY_PREFIX + namespace)
         if entry is None:
@@ -555,17 +412,6 @@ class RestStorage:
                 name=namespace,
                 kind="namespaces",
             )
-
-    def _stamp_new_metadata(self, resource: Resource, obj: Obj) -> None:
-        meta = obj["metadata"]
-        for server_field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
-            meta.pop(server_field, None)
-        meta["uid"] = str(uuid.uuid4())
-        meta["creationTimestamp"] = now_rfc3339()
-        if resource.kind in _GENERATION_KINDS:
-            meta["generation"] = 1
-        else:
-            meta.pop("generation", None)
 
     def _validate(self, resource: Resource, obj: Obj, old: Obj | None) -> None:
         causes = validation.validate_object_meta(
@@ -614,31 +460,6 @@ class RestStorage:
         if causes:
             raise invalid(resource.kind, resource.group, obj["metadata"]["name"], causes)
 
-    def _merge_for_update(
-        self, resource: Resource, obj: Obj, old: Obj, subresource: str | None
-    ) -> Obj:
-        """The stored object after a PUT: server-owned metadata and the other half kept."""
-        if subresource in ("status", "finalize"):
-            # status writes change only status; a namespace's finalize only spec.finalizers
-            new = clone(old)
-            if subresource == "status":
-                new["status"] = obj.get("status", {})
-            else:
-                new.setdefault("spec", {})["finalizers"] = obj.get("spec", {}).get("finalizers", [])
-            return new
-        meta, old_meta = obj["metadata"], old["metadata"]
-        for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
-            if kept in old_meta and kept not in meta:
-                meta[kept] = old_meta[kept]
-        if resource.has_status:
-            if "status" in old:
-                obj["status"] = old["status"]
-            else:
-                obj.pop("status", None)
-        if "finalize" in resource.subresources:
-            obj.setdefault("spec", {})["finalizers"] = old.get("spec", {}).get("finalizers", [])
-        return obj
-
     async def _write_update(
         self,
         resource: Resource,
@@ -652,7 +473,7 @@ class RestStorage:
     ) -> WriteResult:
         defaults.apply_defaults(resource.group, resource.kind, new)
         defaults.prepare_for_update(resource.group, resource.kind, new, old.value)
-        self._bump_generation(resource, new, old.value)
+        metadata.bump_generation(resource, new, old.value)
         self._prepare(resource, new, old.value)  # restores allocated values before validation
         self._validate(resource, new, old.value)
         new["metadata"]["resourceVersion"] = old.value["metadata"]["resourceVersion"]
@@ -667,14 +488,6 @@ class RestStorage:
             return WriteResult(await self._remove(resource, old), warnings)
         stored = await self._store_update(resource, new, old)
         return WriteResult(stored.value, warnings, raw=stored.raw)
-
-    def _bump_generation(self, resource: Resource, new: Obj, old: Obj) -> None:
-        if resource.kind not in _GENERATION_KINDS:
-            return
-        generation = old["metadata"].get("generation", 1)
-        if _spec_part(new) != _spec_part(old):
-            generation += 1
-        new["metadata"]["generation"] = generation
 
     async def _store_update(self, resource: Resource, new: Obj, old: Entry) -> Entry:
         try:
@@ -693,53 +506,6 @@ class RestStorage:
         except KeyNotFoundError:
             raise not_found(resource.plural, resource.group, _name(entry)) from None
         return deleted.value
-
-    def _check_delete_preconditions(
-        self, resource: Resource, meta: Obj, options: DeleteOptions
-    ) -> None:
-        checks = (
-            ("UID", options.precondition_uid, meta.get("uid")),
-            ("ResourceVersion", options.precondition_resource_version, meta["resourceVersion"]),
-        )
-        for label, wanted, actual in checks:
-            if wanted and wanted != actual:
-                raise ApiError(
-                    "Conflict",
-                    f"Operation cannot be fulfilled on {resource.group_resource} "
-                    f'"{meta["name"]}": Precondition failed: {label} in precondition: {wanted}, '
-                    f"{label} in object meta: {actual}",
-                    name=meta["name"],
-                    group=resource.group or None,
-                    kind=resource.plural,
-                )
-
-    def _grace_period(self, resource: Resource, obj: Obj, options: DeleteOptions) -> int:
-        """Only pods on a node wait for their kubelet; everything else goes at once."""
-        if resource.group != "" or resource.plural != "pods":
-            return 0
-        spec, status = obj.get("spec", {}), obj.get("status", {})
-        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
-            return 0
-        if options.grace_period_seconds is not None:
-            return max(options.grace_period_seconds, 0)
-        return int(spec.get("terminationGracePeriodSeconds", 30))
-
-
-def pending_finalizers(resource: Resource, obj: Obj) -> list[str]:
-    """What still holds a deleted object: its finalizers, and a namespace's spec.finalizers."""
-    pending = list(obj["metadata"].get("finalizers") or [])
-    if "finalize" in resource.subresources:
-        pending += obj.get("spec", {}).get("finalizers") or []
-    return pending
-
-
-def _propagation_finalizers(policy: str | None, present: list[str]) -> list[str]:
-    wanted = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}.get(policy or "")
-    return [wanted] if wanted and wanted not in present else []
-
-
-def _spec_part(obj: Obj) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
 
 
 def _name(entry: Entry) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from minikube_py.expiry import Expiries
+from minikube_py.storage.expiry import Expiries
 from minikube_py.store import Event, Store
 
 EVENTS = "/core/events/default/"
