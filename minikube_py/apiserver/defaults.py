@@ -21,10 +21,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from minikube_py.apiserver.specs import (
     QuantityError,
@@ -32,6 +35,7 @@ from minikube_py.apiserver.specs import (
     canonical_quantity,
     parse_quantity,
 )
+from minikube_py.resources import exact_json
 
 Obj = dict[str, Any]
 
@@ -264,10 +268,37 @@ def _pod_only(spec: Obj) -> None:
         spec["terminationGracePeriodSeconds"] = 1
 
 
-def _pod_admission(obj: Obj, spec: Obj) -> None:
+def _defaulted_pod_spec(spec: Obj, mirror: bool) -> tuple[Obj, str]:
+    """A pod's spec defaulted and admitted, and its QoS class.
+
+    The pods of one template share their spec: the work is memoized by the spec's exact JSON
+    (where it has one), each caller getting a fresh copy to own.
+    """
+    encoded = exact_json(spec)
+    if encoded is not None:
+        with contextlib.suppress(orjson.JSONEncodeError):  # a result nested too deep to encode
+            defaulted, qos_class = _defaulted_pod_spec_of_json(encoded, mirror)
+            return orjson.loads(defaulted), qos_class
+    return _default_pod_spec(spec, mirror)
+
+
+@functools.lru_cache(maxsize=1024)
+def _defaulted_pod_spec_of_json(encoded: bytes, mirror: bool) -> tuple[bytes, str]:
+    spec, qos_class = _default_pod_spec(orjson.loads(encoded), mirror)
+    return orjson.dumps(spec), qos_class
+
+
+def _default_pod_spec(spec: Obj, mirror: bool) -> tuple[Obj, str]:
+    """`spec` defaulted in place, and the QoS class of a pod with that spec."""
+    _pod_only(spec)
+    _pod_spec(spec)
+    _pod_admission(spec, mirror)
+    return spec, pod_qos_class({"spec": spec})
+
+
+def _pod_admission(spec: Obj, mirror: bool) -> None:
     """ServiceAccount, DefaultTolerationSeconds and Priority admission."""
-    annotations = _dict(_dict(obj.get("metadata")).get("annotations"))
-    if "kubernetes.io/config.mirror" not in annotations:  # mirror pods get no account
+    if not mirror:  # mirror pods get no account
         account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
         spec["serviceAccountName"] = spec["serviceAccount"] = account
     tolerations = _items(spec, "tolerations")
@@ -324,11 +355,12 @@ def pod_qos_class(pod: Obj) -> str:
 
 def _pod(obj: Obj) -> None:
     spec = _child(obj, "spec")
-    _pod_only(spec)
-    _pod_spec(spec)
-    _pod_admission(obj, spec)
+    mirror = "kubernetes.io/config.mirror" in _dict(_dict(obj.get("metadata")).get("annotations"))
+    spec, qos_class = _defaulted_pod_spec(spec, mirror)
+    if isinstance(obj.get("spec"), dict):  # a spec that is no object is left to validation
+        obj["spec"] = spec
     if not _dict(obj.get("status")).get("phase"):  # fresh pod: PrepareForCreate's status
-        status: Obj = {"phase": "Pending", "qosClass": pod_qos_class(obj)}
+        status: Obj = {"phase": "Pending", "qosClass": qos_class}
         if spec.get("schedulingGates"):
             status["conditions"] = [
                 {

@@ -699,6 +699,15 @@ def test_mirror_pods_get_no_service_account() -> None:
     mirror = pod()
     mirror["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "abc"}
     assert "serviceAccountName" not in defaulted("", "Pod", mirror)["spec"]
+    assert defaulted("", "Pod", pod())["spec"]["serviceAccountName"] == "default"  # same spec
+
+
+def test_pods_of_one_spec_are_defaulted_alike_and_own_their_objects() -> None:
+    first = defaulted("", "Pod", pod())
+    expected = copy.deepcopy(first)
+    first["spec"]["containers"][0]["image"] = "changed by its owner"
+    first["spec"]["tolerations"].clear()
+    assert defaulted("", "Pod", pod()) == expected
 
 
 @pytest.mark.parametrize(
