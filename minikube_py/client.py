@@ -46,6 +46,7 @@ __all__ = [
     "WatchEvent",
     "WorkQueue",
     "binding",
+    "delete_if_present",
     "object_key",
     "resource_path",
     "run_worker",
@@ -126,6 +127,31 @@ class Client(Protocol):
     async def bind(self, pods: Resource, namespace: str, name: str, node: str) -> None:
         """Assign a pod to a node through pods/binding; Conflict if it already has one."""
         ...
+
+
+async def delete_if_present(
+    client: Client,
+    resource: Resource,
+    namespace: str | None,
+    name: str,
+    *,
+    propagation_policy: str | None = None,
+    grace_period_seconds: int | None = None,
+) -> bool:
+    """Delete the object; False when it was gone already (someone else's delete won)."""
+    try:
+        await client.delete(
+            resource,
+            namespace,
+            name,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+        )
+    except ApiError as exc:
+        if exc.reason != "NotFound":
+            raise
+        return False
+    return True
 
 
 def binding(namespace: str, name: str, node: str) -> Obj:

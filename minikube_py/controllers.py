@@ -16,7 +16,14 @@ from pathlib import Path
 
 from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventHandler, Informer, WorkQueue, run_worker
+from minikube_py.client import (
+    Client,
+    EventHandler,
+    Informer,
+    WorkQueue,
+    delete_if_present,
+    run_worker,
+)
 from minikube_py.resources import Obj, Registry, Resource, clone
 
 log = logging.getLogger(__name__)
@@ -250,13 +257,10 @@ class GarbageCollector(Controller):
                 raise
 
     async def _delete(self, resource: Resource, obj: Obj, policy: str) -> None:
-        try:
-            await self.client.delete(
-                resource, _namespace(obj), obj["metadata"]["name"], propagation_policy=policy
-            )
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        name = obj["metadata"]["name"]
+        await delete_if_present(
+            self.client, resource, _namespace(obj), name, propagation_policy=policy
+        )
 
 
 def _owner_uids(obj: Obj | None) -> set[str]:

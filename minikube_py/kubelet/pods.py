@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from minikube_py.aio import cancel
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, WorkQueue, object_key, run_worker
+from minikube_py.client import (
+    Client,
+    EventRecorder,
+    WorkQueue,
+    delete_if_present,
+    object_key,
+    run_worker,
+)
 from minikube_py.kubelet.events import EventPump
 from minikube_py.kubelet.ipam import AddressPool
 from minikube_py.kubelet.podstatus import TERMINAL_PHASES, Placement, pod_status
@@ -201,13 +208,9 @@ class PodWorkers:
         if slot is not None:
             await self._forget(key, slot)
         meta = pod["metadata"]
-        try:
-            await self.client.delete(
-                self.pods, meta["namespace"], meta["name"], grace_period_seconds=0
-            )
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        await delete_if_present(
+            self.client, self.pods, meta["namespace"], meta["name"], grace_period_seconds=0
+        )
 
     async def _stop(
         self, pod: Obj, node: SimulatedNode, slot: PodSlot, sandbox: PodSandbox

@@ -27,10 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from minikube_py import security
-from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, object_key
+from minikube_py.client import Client, delete_if_present, object_key
 from minikube_py.controllers import Controller
-from minikube_py.resources import Obj, Registry, Resource, clone
+from minikube_py.resources import Obj, Registry, clone
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
@@ -360,7 +359,7 @@ class EndpointsController(_ServiceBackendsController):
         current = self.endpoints.get(key)
         if service is None:
             if current is not None:
-                await _delete_quietly(self.client, self.endpoints_resource, namespace, name)
+                await delete_if_present(self.client, self.endpoints_resource, namespace, name)
             return
         backends = self.backends(service, include_terminating=False)
         if backends is None:
@@ -516,7 +515,7 @@ class EndpointSliceController(_ServiceBackendsController):
 
     async def _delete(self, key: str, stale: Obj) -> None:
         meta = stale["metadata"]
-        await _delete_quietly(self.client, self.slices_resource, meta["namespace"], meta["name"])
+        await delete_if_present(self.client, self.slices_resource, meta["namespace"], meta["name"])
         self._remember(key, meta, None)
 
     def _remember(self, key: str, meta: Obj, resource_version: str | None) -> None:
@@ -623,11 +622,3 @@ def _slice_body(service: Obj, slice_key: SliceKey, endpoints: list[Obj]) -> Obj:
         "endpoints": endpoints,
         "ports": [p.slice_port() for p in ports],
     }
-
-
-async def _delete_quietly(client: Client, resource: Resource, namespace: str, name: str) -> None:
-    try:
-        await client.delete(resource, namespace, name)
-    except ApiError as exc:
-        if exc.reason != "NotFound":
-            raise

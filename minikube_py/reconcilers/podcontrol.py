@@ -329,19 +329,6 @@ def is_conflict(exc: ApiError) -> bool:
     return exc.reason in ("Conflict", "AlreadyExists")
 
 
-async def delete_ignoring_missing(
-    client: Client, resource: Resource, namespace: str, name: str
-) -> bool:
-    """Delete; False when it was already gone."""
-    try:
-        await client.delete(resource, namespace, name)
-    except ApiError as exc:
-        if exc.reason != "NotFound":
-            raise
-        return False
-    return True
-
-
 # ---- what a pod's status means to its controller ---------------------------------------------
 
 

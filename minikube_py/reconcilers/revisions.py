@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import orjson
 
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client
+from minikube_py.client import Client, delete_if_present
 from minikube_py.reconcilers.podcontrol import controller_ref
 from minikube_py.resources import Obj, Resource, clone
 
@@ -168,10 +168,5 @@ async def truncate(
     client: Client, resource: Resource, revisions: Iterable[Obj], live: set[str], limit: int
 ) -> None:
     for revision in surplus(revisions, live, limit):
-        try:
-            await client.delete(
-                resource, revision["metadata"]["namespace"], revision["metadata"]["name"]
-            )
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        meta = revision["metadata"]
+        await delete_if_present(client, resource, meta["namespace"], meta["name"])

@@ -18,7 +18,7 @@ import logging
 
 from minikube_py import security, tokens
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, object_key
+from minikube_py.client import Client, delete_if_present, object_key
 from minikube_py.controllers import Controller
 from minikube_py.resources import Obj, Registry, clone
 
@@ -150,11 +150,7 @@ class TokenController(Controller):
     async def _delete(self, secret: Obj) -> None:
         meta = secret["metadata"]
         log.info("DELETE secrets %s: its ServiceAccount is gone", object_key(secret))
-        try:
-            await self.client.delete(self.secrets_resource, meta["namespace"], meta["name"])
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        await delete_if_present(self.client, self.secrets_resource, meta["namespace"], meta["name"])
 
 
 def _annotations(obj: Obj) -> dict[str, str]:

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, object_key
+from minikube_py.client import Client, EventRecorder, delete_if_present, object_key
 from minikube_py.controllers import Controller
 from minikube_py.reconcilers import revisions
 from minikube_py.reconcilers.podcontrol import (
     OwnedIndex,
     claim,
     controller_of,
-    delete_ignoring_missing,
     is_available,
     is_conflict,
     is_ready,
@@ -405,7 +404,7 @@ class StatefulSetController(Controller):
         namespace, set_name = sts["metadata"]["namespace"], sts["metadata"]["name"]
         log.debug("STEP statefulset %s/%s: %s", namespace, set_name, step)
         if isinstance(step, Delete):
-            if await delete_ignoring_missing(self.client, self.pods_resource, namespace, step.pod):
+            if await delete_if_present(self.client, self.pods_resource, namespace, step.pod):
                 await self.events.record(
                     sts,
                     "Normal",

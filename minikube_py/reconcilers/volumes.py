@@ -29,7 +29,7 @@ from minikube_py.apiserver.errors import ApiError, Cause
 from minikube_py.apiserver.rest import now_rfc3339
 from minikube_py.apiserver.selectors import LabelSelector
 from minikube_py.apiserver.specs import parse_quantity
-from minikube_py.client import Client, EventRecorder, object_key
+from minikube_py.client import Client, EventRecorder, delete_if_present, object_key
 from minikube_py.controllers import Controller
 from minikube_py.resources import Obj, Registry, Resource, clone
 from minikube_py.scheduling.podinfo import node_selector_matches
@@ -538,11 +538,9 @@ class LocalPathProvisioner(_VolumeController):
         path = Path((spec.get("hostPath") or {}).get("path", ""))
         if path.parent == self.root:  # never remove anything outside our own directory
             await asyncio.to_thread(shutil.rmtree, path, ignore_errors=True)
-        try:
-            await self.client.delete(self.volumes_resource, None, volume["metadata"]["name"])
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        await delete_if_present(
+            self.client, self.volumes_resource, None, volume["metadata"]["name"]
+        )
         log.info("DELETE volume %s and %s", volume["metadata"]["name"], path)
 
 

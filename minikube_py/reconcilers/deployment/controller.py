@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, object_key
+from minikube_py.client import Client, EventRecorder, delete_if_present, object_key
 from minikube_py.controllers import Controller
 from minikube_py.reconcilers.deployment.rollout import (
     DESIRED_REPLICAS,
@@ -57,7 +57,6 @@ from minikube_py.reconcilers.podcontrol import (
     OwnedIndex,
     claim,
     controller_of,
-    delete_ignoring_missing,
     is_conflict,
     is_terminal,
     labels_of,
@@ -334,7 +333,7 @@ class DeploymentController(Controller):
             if count(rs, "replicas") or replicas(rs) or not observed:
                 continue
             namespace = rs["metadata"]["namespace"]
-            await delete_ignoring_missing(
+            await delete_if_present(
                 self.client, self.rs_resource, namespace, rs["metadata"]["name"]
             )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from minikube_py.apiserver.errors import ApiError
-from minikube_py.client import Client, EventRecorder, object_key
+from minikube_py.client import Client, EventRecorder, delete_if_present, object_key
 from minikube_py.controllers import Controller
 from minikube_py.reconcilers.job.rules import (
     TRACKING_FINALIZER,
@@ -481,13 +481,11 @@ class JobController(Controller):
         if left > timedelta(0):
             self.queue.add_after(object_key(job), left.total_seconds())
             return
-        try:
-            await self.client.delete(
-                self.jobs_resource,
-                job["metadata"]["namespace"],
-                job["metadata"]["name"],
-                propagation_policy="Foreground",
-            )
-        except ApiError as exc:
-            if exc.reason != "NotFound":
-                raise
+        meta = job["metadata"]
+        await delete_if_present(
+            self.client,
+            self.jobs_resource,
+            meta["namespace"],
+            meta["name"],
+            propagation_policy="Foreground",
+        )
