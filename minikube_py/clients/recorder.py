@@ -41,24 +41,33 @@ class EventRecorder:
         namespace = meta.get("namespace") or "default"
         identity = (meta.get("uid", ""), event_type, reason, message)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        previous = self._seen.get(identity)
+        previous = self._seen.pop(identity, None)  # back in below, as the newest
         try:
-            if previous is not None:
-                name, count = previous[0], previous[1] + 1
-                repeat = {"count": count, "lastTimestamp": now}
-                await self.client.merge_patch(self.events, namespace, name, repeat)
-            else:
+            recorded = None if previous is None else await self._repeat(previous, namespace, now)
+            if recorded is None:  # new, or its Event is gone (expired, deleted): a fresh one
                 event = self._new_event(obj, namespace, event_type, reason, message, now)
                 created = await self.client.create(self.events, namespace, event)
-                name, count = created["metadata"]["name"], 1
+                recorded = (created["metadata"]["name"], 1)
         except ApiError as exc:
             log.debug("could not record event %s on %s: %s", reason, meta.get("name"), exc)
-            self._seen.pop(identity, None)
             return
-        self._seen[identity] = (name, count)
-        self._seen.move_to_end(identity)
+        self._seen[identity] = recorded
         if len(self._seen) > EVENT_CACHE_SIZE:  # the oldest repeat counts start afresh
             self._seen.popitem(last=False)
+
+    async def _repeat(
+        self, previous: tuple[str, int], namespace: str, now: str
+    ) -> tuple[str, int] | None:
+        """Count one more of a recorded Event; None when that Event is gone."""
+        name, count = previous[0], previous[1] + 1
+        repeat = {"count": count, "lastTimestamp": now}
+        try:
+            await self.client.merge_patch(self.events, namespace, name, repeat)
+        except ApiError as exc:
+            if exc.reason != "NotFound":
+                raise
+            return None
+        return name, count
 
     def _new_event(
         self, obj: Obj, namespace: str, event_type: str, reason: str, message: str, now: str
