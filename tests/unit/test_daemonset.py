@@ -9,8 +9,8 @@ import pytest
 
 from minikube_py.reconcilers import daemonset
 from minikube_py.reconcilers.daemonset import Rollout
-from minikube_py.resources import Obj, clone
-from tests.unit.inprocess import eventually, in_process_api
+from minikube_py.resources import Obj, Resource, clone
+from tests.unit.inprocess import Api, eventually, in_process_api
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -249,16 +249,22 @@ def daemon_set() -> Obj:
     }
 
 
+async def run_on_two_nodes(api: Api) -> tuple[Resource, Resource, Resource]:
+    """Nodes n1 and n2, the DaemonSet `agent` in `ns`, and its controller running."""
+    nodes, pods = api.resource("", "nodes"), api.resource("", "pods")
+    sets = api.rest.registry.get("apps", "v1", "daemonsets")
+    assert sets is not None
+    for name in ("n1", "n2"):
+        await api.client.create(nodes, None, node(name))
+    await api.client.create(sets, "ns", daemon_set())
+    await api.run(daemonset.DaemonSetController)
+    return nodes, pods, sets
+
+
 async def test_controller_follows_nodes(tmp_path: Path) -> None:
     """One pod per node; a new node gets one, a deleted or tainted node loses it."""
     async with in_process_api(tmp_path) as api:
-        nodes, pods = api.resource("", "nodes"), api.resource("", "pods")
-        sets = api.rest.registry.get("apps", "v1", "daemonsets")
-        assert sets is not None
-        for name in ("n1", "n2"):
-            await api.client.create(nodes, None, node(name))
-        await api.client.create(sets, "ns", daemon_set())
-        await api.run(daemonset.DaemonSetController)
+        nodes, pods, sets = await run_on_two_nodes(api)
 
         def placement() -> list[str]:
             entries = api.rest.list(pods, "ns").entries
@@ -286,13 +292,7 @@ async def test_controller_follows_nodes(tmp_path: Path) -> None:
 async def test_controller_rolls_out_a_new_template(tmp_path: Path) -> None:
     """A template change replaces the pods (unavailable ones at once) with the new revision."""
     async with in_process_api(tmp_path) as api:
-        nodes, pods = api.resource("", "nodes"), api.resource("", "pods")
-        sets = api.rest.registry.get("apps", "v1", "daemonsets")
-        assert sets is not None
-        for name in ("n1", "n2"):
-            await api.client.create(nodes, None, node(name))
-        await api.client.create(sets, "ns", daemon_set())
-        await api.run(daemonset.DaemonSetController)
+        _, pods, sets = await run_on_two_nodes(api)
 
         def images() -> list[str]:
             entries = api.rest.list(pods, "ns").entries
