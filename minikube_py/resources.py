@@ -7,9 +7,11 @@ CustomResourceDefinitions can add and remove entries at run time; discovery is d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import contextlib
+import functools
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -35,6 +37,33 @@ def exact_json(value: Any) -> bytes | None:
     except orjson.JSONEncodeError:
         return None
     return None if b"null" in encoded else encoded
+
+
+Key = TypeVar("Key", bound=Hashable)
+Extra = TypeVar("Extra")
+
+
+def memoized_by_json(
+    compute: Callable[[Obj, Key], tuple[Obj, Extra]],
+) -> Callable[[Obj, Key], tuple[Obj, Extra]]:
+    """`compute(value, key)`, giving an object and an extra, memoized by the exact JSON of
+    `value` (see exact_json): each caller gets a fresh copy of the object to own. Values
+    without exact JSON, and objects nested too deep to encode, are computed directly."""
+
+    @functools.lru_cache(maxsize=1024)
+    def from_json(encoded: bytes, key: Key) -> tuple[bytes, Extra]:
+        obj, extra = compute(orjson.loads(encoded), key)
+        return orjson.dumps(obj), extra
+
+    def memoized(value: Obj, key: Key) -> tuple[Obj, Extra]:
+        encoded = exact_json(value)
+        if encoded is not None:
+            with contextlib.suppress(orjson.JSONEncodeError):
+                obj, extra = from_json(encoded, key)
+                return orjson.loads(obj), extra
+        return compute(value, key)
+
+    return memoized
 
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")

@@ -21,13 +21,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
-import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-
-import orjson
 
 from minikube_py.apiserver.specs import (
     QuantityError,
@@ -35,7 +32,7 @@ from minikube_py.apiserver.specs import (
     canonical_quantity,
     parse_quantity,
 )
-from minikube_py.resources import exact_json
+from minikube_py.resources import memoized_by_json
 
 Obj = dict[str, Any]
 
@@ -268,32 +265,16 @@ def _pod_only(spec: Obj) -> None:
         spec["terminationGracePeriodSeconds"] = 1
 
 
-def _defaulted_pod_spec(spec: Obj, mirror: bool) -> tuple[Obj, str]:
-    """A pod's spec defaulted and admitted, and its QoS class.
-
-    The pods of one template share their spec: the work is memoized by the spec's exact JSON
-    (where it has one), each caller getting a fresh copy to own.
-    """
-    encoded = exact_json(spec)
-    if encoded is not None:
-        with contextlib.suppress(orjson.JSONEncodeError):  # a result nested too deep to encode
-            defaulted, qos_class = _defaulted_pod_spec_of_json(encoded, mirror)
-            return orjson.loads(defaulted), qos_class
-    return _default_pod_spec(spec, mirror)
-
-
-@functools.lru_cache(maxsize=1024)
-def _defaulted_pod_spec_of_json(encoded: bytes, mirror: bool) -> tuple[bytes, str]:
-    spec, qos_class = _default_pod_spec(orjson.loads(encoded), mirror)
-    return orjson.dumps(spec), qos_class
-
-
 def _default_pod_spec(spec: Obj, mirror: bool) -> tuple[Obj, str]:
-    """`spec` defaulted in place, and the QoS class of a pod with that spec."""
+    """`spec` defaulted and admitted in place, and the QoS class of a pod with that spec."""
     _pod_only(spec)
     _pod_spec(spec)
     _pod_admission(spec, mirror)
     return spec, pod_qos_class({"spec": spec})
+
+
+# The pods of one template share their spec: the work is done once per spec (a fresh copy each).
+_defaulted_pod_spec = memoized_by_json(_default_pod_spec)
 
 
 def _pod_admission(spec: Obj, mirror: bool) -> None:

@@ -16,7 +16,6 @@ modified; results may share unchanged parts with the inputs.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +35,7 @@ from minikube_py.patching.fieldpath import (
 )
 from minikube_py.patching.schemas import UNTYPED, Kind, TypeInfo, type_of
 from minikube_py.patching.values import go_quote, go_type, go_value, json_equal
-from minikube_py.resources import exact_json
+from minikube_py.resources import memoized_by_json
 
 
 class _Absent:
@@ -158,23 +157,8 @@ def _struct_vs_zero(value: dict[str, Any], info: TypeInfo, root: bool = False) -
     return encoded, False
 
 
-def _shared_part_vs_zero(part: dict[str, Any], info: TypeInfo) -> FieldsAndMember:
-    """`_struct_vs_zero` of a top-level part that recurs across objects, memoized by its JSON
-    where it has an exact one; each caller gets its own copy."""
-    encoded = exact_json(part)
-    try:
-        if encoded is not None:
-            fields, member = _encoded_part_vs_zero(encoded, info)
-            return orjson.loads(fields), member
-    except orjson.JSONEncodeError:
-        pass  # a field set nested deeper than orjson goes
-    return _struct_vs_zero(part, info)
-
-
-@functools.lru_cache(maxsize=1024)
-def _encoded_part_vs_zero(part: bytes, info: TypeInfo) -> tuple[bytes, bool]:
-    fields, member = _struct_vs_zero(orjson.loads(part), info)
-    return orjson.dumps(fields), member
+# `_struct_vs_zero` of a top-level part that recurs across objects (spec, status).
+_shared_part_vs_zero = memoized_by_json(_struct_vs_zero)
 
 
 def _vs_null(value: Any, info: TypeInfo) -> tuple[dict[str, Any], bool]:
