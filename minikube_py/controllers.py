@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minikube_py.aio import cancel
+from minikube_py.apiserver.builtin import EVENT_RESOURCES
 from minikube_py.apiserver.errors import ApiError
 from minikube_py.client import (
     Client,
@@ -140,7 +141,7 @@ class NamespaceController(Controller):
 
 # As kube-controller-manager's DefaultIgnoredResources: Events are many, short-lived (see
 # --event-ttl) and owned by nobody; caching every one of them would cost more than all pods.
-GC_IGNORED_RESOURCES = frozenset({("", "events"), ("events.k8s.io", "events")})
+GC_IGNORED_RESOURCES = EVENT_RESOURCES
 
 
 class GarbageCollector(Controller):

@@ -275,9 +275,11 @@ class Cluster:
 
 def event_key_prefixes() -> tuple[str, ...]:
     """Where both Event resources (core/v1 and events.k8s.io/v1) keep their objects."""
-    from minikube_py.apiserver.builtin import builtin_resources
+    from minikube_py.apiserver.builtin import EVENT_RESOURCES, builtin_resources
 
-    return tuple(r.key_prefix() for r in builtin_resources() if r.kind == "Event")
+    return tuple(
+        r.key_prefix() for r in builtin_resources() if (r.group, r.plural) in EVENT_RESOURCES
+    )
 
 
 def check_data_dir(data_dir: Path) -> None:

@@ -26,6 +26,11 @@ _REFERENCE_FIELDS = (
 )
 
 
+# (group, plural) of the two Event APIs, core/v1 and events.k8s.io/v1: many, short-lived
+# objects that the store expires (--event-ttl) and the garbage collector leaves alone.
+EVENT_RESOURCES = frozenset({("", "events"), ("events.k8s.io", "events")})
+
+
 def builtin_resources() -> list[Resource]:
     """Every built-in resource, in discovery order."""
     return [
