@@ -183,6 +183,9 @@ def _python_for_nobody() -> tuple[str, dict[str, str]]:
     site_packages = [p for p in sys.path if p.endswith("site-packages")]
     project = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([project, *site_packages])}
+    if not all(_world_usable(Path(p)) for p in [project, *site_packages]):
+        # e.g. a checkout inside a `mktemp -d` folder (mode 0700)
+        pytest.skip("this checkout or its packages are not readable by an unprivileged user")
     for candidate in (
         sys.executable,
         f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}",
